@@ -1,0 +1,1 @@
+"""Prolo domain: pure clinical rules and reference data."""

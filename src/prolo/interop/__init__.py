@@ -1,0 +1,1 @@
+"""prolo.interop."""
