@@ -42,6 +42,7 @@ lint: setup
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 	$(PY) scripts/gen_cli_docs.py --check
+	$(PY) scripts/gen_sources_doc.py --check
 
 format: setup
 	$(VENV)/bin/ruff check --fix src tests bench
@@ -49,6 +50,7 @@ format: setup
 
 docs: setup
 	$(PY) scripts/gen_cli_docs.py
+	$(PY) scripts/gen_sources_doc.py
 
 bench: setup
 	$(PY) bench/scheduling.py
