@@ -51,7 +51,9 @@ class TestSourcesRegistry:
         assert {f"S{n}" for n in range(1, 59)} <= set(known)
         assert "CLINIC" in known
 
-    @pytest.mark.parametrize("name", [n for n in _yaml_files() if not n.startswith("sources")])
+    @pytest.mark.parametrize(
+        "name", [n for n in _yaml_files() if not n.startswith("sources")]
+    )
     def test_every_source_named_in_a_table_exists(self, name: str) -> None:
         refs = _source_refs(read_yaml(name))
         unknown = sorted({r for r in refs if r not in sources()})
@@ -77,6 +79,10 @@ class TestLoader:
 
     def test_tables_are_valid_yaml_with_a_version(self) -> None:
         for name in _yaml_files():
-            raw = yaml.safe_load(resources.files("prolo.domain.data").joinpath(name).read_text(encoding="utf-8"))
+            raw = yaml.safe_load(
+                resources.files("prolo.domain.data")
+                .joinpath(name)
+                .read_text(encoding="utf-8")
+            )
             assert isinstance(raw, dict), name
             assert "version" in raw, f"{name} has no version"
