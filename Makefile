@@ -53,6 +53,7 @@ docs: setup
 	$(PY) scripts/gen_sources_doc.py
 
 bench: setup
+	$(PY) bench/scoring.py
 	$(PY) bench/scheduling.py
 
 clean:
