@@ -1,0 +1,229 @@
+"""Fixtures of the web tests: a real uvicorn server per test, and Debian's chromium via Playwright.
+
+- `web_app_factory`: builds the ASGI app under test. The default is `shell_app`, the web shell on
+  its own (no database). Page tests that need services override it in their module, e.g.
+
+      @pytest.fixture
+      def web_app_factory(test_settings):
+          return lambda: create_app(test_settings)
+
+- `live_server`: that app served by uvicorn on 127.0.0.1 at a free port, in a background thread,
+  for the duration of one test; its base URL. `live_server_factory(app_factory)` starts more.
+- `http`: an httpx.Client on `live_server` (redirects are not followed).
+- `browser` (one per test session and xdist worker): Debian's chromium, headless, launched by
+  Playwright from /usr/bin/chromium; Playwright never downloads a browser. Each test gets a fresh
+  browser context (`new_browser_context(...)`, or the `page` fixture) and Playwright gives the
+  browser a fresh temporary user-data dir. Browser tests carry `@pytest.mark.browser` and the
+  xdist group "browser", so one worker runs them all with a single chromium.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from prolo.web import (
+    STATIC_ROUTE_NAME,
+    STATIC_URL_PREFIX,
+    build_web_router,
+    html_http_error_handler,
+    html_server_error_handler,
+    static_files,
+)
+from prolo.web.security import CONTENT_SECURITY_POLICY
+
+AppFactory = Callable[[], ASGIApp]
+
+CHROMIUM = Path("/usr/bin/chromium")
+# No internet on the test machines: nothing may phone home, no QUIC, no first-run work.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+class CSPMiddleware:
+    """Sends the web layer's Content-Security-Policy, as the composition root will."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_with_csp(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append(
+                    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode())
+                )
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_csp)
+
+
+def shell_app() -> FastAPI:
+    """The web shell alone: page routes, /static, HTML error pages and the CSP header."""
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    app.include_router(build_web_router())
+    app.mount(STATIC_URL_PREFIX, static_files(), name=STATIC_ROUTE_NAME)
+    app.add_exception_handler(StarletteHTTPException, html_http_error_handler)
+    app.add_exception_handler(Exception, html_server_error_handler)
+    app.add_middleware(CSPMiddleware)
+    return app
+
+
+class ServerThread:
+    """uvicorn serving one app on 127.0.0.1 at a free port, in a daemon thread."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind(("127.0.0.1", 0))
+        port = self._sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        config = uvicorn.Config(
+            app,
+            log_level="warning",
+            lifespan="on",
+            http="h11",
+            ws="none",
+            loop="asyncio",
+            access_log=False,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._run, name=f"uvicorn-{port}", daemon=True
+        )
+        self._error: BaseException | None = None
+
+    def _run(self) -> None:
+        try:
+            self._server.run(sockets=[self._sock])
+        except BaseException as exc:  # reported by start()/stop() in the test's thread
+            self._error = exc
+
+    def start(self) -> None:
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if self._error is not None or not self._thread.is_alive():
+                raise RuntimeError(f"uvicorn did not start: {self._error!r}")
+            if time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start within 10 s")
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+        self._sock.close()
+        if self._error is not None:
+            raise RuntimeError(f"uvicorn failed: {self._error!r}")
+
+
+@pytest.fixture
+def web_app_factory() -> AppFactory:
+    """The app the live server runs; override in a test module to serve the full app."""
+    return shell_app
+
+
+@pytest.fixture
+def live_server_factory() -> Iterator[Callable[[AppFactory], str]]:
+    """Start `app_factory()` on a live server; all are stopped at the end of the test."""
+    servers: list[ServerThread] = []
+
+    def start(app_factory: AppFactory) -> str:
+        server = ServerThread(app_factory())
+        server.start()
+        servers.append(server)
+        return server.url
+
+    yield start
+    for server in reversed(servers):
+        server.stop()
+
+
+@pytest.fixture
+def live_server(
+    web_app_factory: AppFactory, live_server_factory: Callable[[AppFactory], str]
+) -> str:
+    """The base URL of `web_app_factory()` served by uvicorn for this test."""
+    return live_server_factory(web_app_factory)
+
+
+@pytest.fixture
+def http(live_server: str) -> Iterator[httpx.Client]:
+    """An HTTP client on the live server (no redirects followed, no cookies kept between tests)."""
+    with httpx.Client(
+        base_url=live_server, follow_redirects=False, timeout=10
+    ) as client:
+        yield client
+
+
+# --- the browser ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's chromium driven by Playwright (headless), one per session and worker."""
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing: run scripts/install-system-deps.sh (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_browser_context(browser: Any) -> Iterator[Callable[..., Any]]:
+    """Open a fresh browser context (`locale=`, `viewport=`...); closed at the end of the test."""
+    contexts: list[Any] = []
+
+    def open_context(**options: Any) -> Any:
+        options.setdefault("locale", "en-GB")
+        options.setdefault("viewport", {"width": 1280, "height": 900})
+        context = browser.new_context(**options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context
+
+    yield open_context
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_browser_context: Callable[..., Any]) -> Any:
+    """A page in a fresh English (en-GB) browser context."""
+    return new_browser_context().new_page()
+
+
+@pytest.fixture
+def screenshots_dir() -> Path:
+    """docs/screenshots/, where the browser tests save the pictures the docs show."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
