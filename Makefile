@@ -12,7 +12,7 @@ UV_VERSION := 0.13.8
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_LINK_MODE := copy
 
-.PHONY: setup demo test test-fast lint format bench docs system-deps clean
+.PHONY: setup demo test test-fast lint format bench docs screenshots system-deps clean
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,9 @@ format: setup
 docs: setup
 	$(PY) scripts/gen_cli_docs.py
 	$(PY) scripts/gen_sources_doc.py
+
+screenshots: setup system-deps
+	PROLO_SAVE_SCREENSHOTS=1 $(PY) -m pytest -m browser
 
 bench: setup
 	$(PY) bench/scoring.py

@@ -223,7 +223,13 @@ def page(new_browser_context: Callable[..., Any]) -> Any:
 
 
 @pytest.fixture
-def screenshots_dir() -> Path:
-    """docs/screenshots/, where the browser tests save the pictures the docs show."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOTS
+def screenshots_dir(tmp_path: Path) -> Path:
+    """Where the browser tests save their screenshots.
+
+    `make screenshots` (PROLO_SAVE_SCREENSHOTS=1) writes them to docs/screenshots/, the pictures the README shows;
+    a normal test run writes them to a temporary directory so it never changes tracked files.
+    """
+    if os.environ.get("PROLO_SAVE_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        return SCREENSHOTS
+    return tmp_path
