@@ -561,6 +561,32 @@ class Instrument(ABC):
 
     # -- helpers for the formulas
 
+    def sum_of_divided_subscales(
+        self, scored: Sequence[int | None], withheld: Collection[str]
+    ) -> Computed:
+        """Each subscale = its (prorated) item sum / the data file's `<scale>_divisor`; total = their sum.
+
+        The shape of PRTEE (pain + function / 2) and FIQR (function / 3 + overall + symptoms / 2).
+        """
+        subscales: dict[str, Fraction | None] = {}
+        for name in self.subscale_names:
+            if name in withheld:
+                subscales[name] = None
+                continue
+            values = self.answered(scored, name)
+            subscales[name] = prorated_sum(
+                values, len(self.scale_items(name))
+            ) / self.param(f"{name}_divisor")
+        parts = list(subscales.values())
+        total = (
+            None
+            if TOTAL in withheld or None in parts
+            else sum(p for p in parts if p is not None)
+        )
+        return Computed(
+            score=None if total is None else Fraction(total), subscales=subscales
+        )
+
     def answered(self, scored: Sequence[int | None], scale: str) -> list[int]:
         """The answered scored values of a scale, in item order."""
         return [

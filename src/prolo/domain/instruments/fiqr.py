@@ -10,14 +10,11 @@ any overall or symptom item are missing [S48][INS-FIQR-SCORING]. Divisors are in
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from fractions import Fraction
 
 from prolo.domain.instruments.base import (
-    TOTAL,
     Computed,
     Instrument,
     load_definition,
-    prorated_sum,
 )
 
 
@@ -27,25 +24,8 @@ class Fiqr(Instrument):
     def _compute(
         self, scored: Sequence[int | None], withheld: Collection[str]
     ) -> Computed:
-        subscales: dict[str, Fraction | None] = {}
-        for name in self.subscale_names:
-            if name in withheld:
-                subscales[name] = None
-                continue
-            values = self.answered(scored, name)
-            # domain sum weighted by n/x, then divided by 3, 1 or 2 [S48][INS-FIQR-SCORING]
-            subscales[name] = prorated_sum(
-                values, len(self.scale_items(name))
-            ) / self.param(f"{name}_divisor")
-        parts = list(subscales.values())
-        total = (
-            None
-            if TOTAL in withheld or None in parts
-            else sum(p for p in parts if p is not None)
-        )
-        return Computed(
-            score=None if total is None else Fraction(total), subscales=subscales
-        )
+        # domain sums weighted by n/x, then divided by 3, 1 or 2 [S48][INS-FIQR-SCORING]
+        return self.sum_of_divided_subscales(scored, withheld)
 
 
 def build() -> Instrument:

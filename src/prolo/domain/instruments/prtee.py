@@ -8,14 +8,11 @@ available: Prolo requires every item (decision, ADR 0006; data file).
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from fractions import Fraction
 
 from prolo.domain.instruments.base import (
-    TOTAL,
     Computed,
     Instrument,
     load_definition,
-    prorated_sum,
 )
 
 
@@ -23,25 +20,8 @@ class Prtee(Instrument):
     def _compute(
         self, scored: Sequence[int | None], withheld: Collection[str]
     ) -> Computed:
-        subscales: dict[str, Fraction | None] = {}
-        for name in self.subscale_names:
-            if name in withheld:
-                subscales[name] = None
-                continue
-            values = self.answered(scored, name)
-            # pain = sum; function = sum / 2 [S45] (divisors in the data file)
-            subscales[name] = prorated_sum(
-                values, len(self.scale_items(name))
-            ) / self.param(f"{name}_divisor")
-        parts = list(subscales.values())
-        total = (
-            None
-            if TOTAL in withheld or None in parts
-            else sum(p for p in parts if p is not None)
-        )
-        return Computed(
-            score=None if total is None else Fraction(total), subscales=subscales
-        )
+        # pain = sum; function = sum / 2 [S45] (divisors in the data file)
+        return self.sum_of_divided_subscales(scored, withheld)
 
 
 def build() -> Instrument:
