@@ -123,7 +123,11 @@ class TestReferenceData:
             if i.definition.loinc
         }
         assert codes == {"nrs": "72514-3", "odi": "97908-8", "ndi": "82226-2"}
-        assert get_instrument("odi").definition.loinc.status == "unverified"  # type: ignore[union-attr]
+        # ODI's panel code was confirmed on loinc.org (score term 97909-6 is its member) [IOP-LOINC-ODI]
+        odi_loinc = get_instrument("odi").definition.loinc
+        assert odi_loinc is not None
+        assert odi_loinc.status == "verified"
+        assert "IOP-LOINC-ODI" in odi_loinc.source
 
     def test_ffi_has_no_mcid(self) -> None:
         assert get_instrument("ffi").mcids == ()
