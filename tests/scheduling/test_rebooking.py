@@ -1,0 +1,214 @@
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from prolo.domain.errors import InvalidInputError, UnknownIdError
+from prolo.scheduling import (
+    Disruption,
+    GeneratorConfig,
+    Rebooker,
+    SolverConfig,
+    generate,
+    rebook,
+    solve,
+    validate,
+)
+
+
+@pytest.fixture(scope="module")
+def solved():  # type: ignore[no-untyped-def]
+    instance = generate(
+        GeneratorConfig(
+            patients=80,
+            clinicians=2,
+            rooms=2,
+            recovery=3,
+            weeks=26,
+            seed=21,
+            fixed_fraction=0.1,
+        )
+    )
+    return instance, solve(instance, SolverConfig(time_limit=1.0, max_iterations=20))
+
+
+def others(schedule, course_ids):  # type: ignore[no-untyped-def]
+    return sorted(
+        (
+            s.course_id,
+            s.session,
+            s.procedure_start,
+            s.clinician_id,
+            s.room_id,
+            s.recovery_place_id,
+        )
+        for s in schedule.sessions
+        if s.course_id not in course_ids
+    )
+
+
+def test_random_cancellations_repair_only_the_affected_course(solved) -> None:  # type: ignore[no-untyped-def]
+    instance, schedule = solved
+    rng = random.Random(3)
+    movable = [s for s in schedule.sessions if not s.fixed]
+    for target in rng.sample(movable, 15):
+        repaired, result = rebook(
+            instance,
+            schedule,
+            Disruption("cancel", course_id=target.course_id, session=target.session),
+        )
+        assert validate(instance, repaired) == []
+        assert result.other_patients_moved == 0
+        assert others(repaired, {target.course_id}) == others(
+            schedule, {target.course_id}
+        )
+        kept = [
+            s
+            for s in repaired.sessions
+            if s.course_id == target.course_id and s.session < target.session
+        ]
+        before = [
+            s
+            for s in schedule.sessions
+            if s.course_id == target.course_id and s.session < target.session
+        ]
+        assert kept == before
+        if target.course_id not in result.failed:
+            new = next(
+                s
+                for s in repaired.sessions
+                if s.course_id == target.course_id and s.session == target.session
+            )
+            assert (
+                new.procedure_start.date() != target.procedure_start.date()
+            )  # the cancelled day is not reused
+
+
+def test_fixed_sessions_never_move(solved) -> None:  # type: ignore[no-untyped-def]
+    instance, schedule = solved
+    fixed_before = sorted(
+        (s.course_id, s.session, s.procedure_start)
+        for s in schedule.sessions
+        if s.fixed
+    )
+    assert fixed_before
+    day = min(s.procedure_start for s in schedule.sessions if s.fixed).date()
+    clinician = next(
+        s.clinician_id for s in schedule.sessions if s.procedure_start.date() == day
+    )
+    repaired, _ = rebook(
+        instance, schedule, Disruption("absence", clinician_id=clinician, day=day)
+    )
+    assert (
+        sorted(
+            (s.course_id, s.session, s.procedure_start)
+            for s in repaired.sessions
+            if s.fixed
+        )
+        == fixed_before
+    )
+
+
+def test_an_absent_clinician_has_no_sessions_that_day(solved) -> None:  # type: ignore[no-untyped-def]
+    instance, schedule = solved
+    busy = [s for s in schedule.sessions if not s.fixed]
+    target = busy[len(busy) // 2]
+    day = target.procedure_start.date()
+    repaired, result = rebook(
+        instance,
+        schedule,
+        Disruption("absence", clinician_id=target.clinician_id, day=day),
+    )
+    assert validate(instance, repaired) == []
+    assert not [
+        s
+        for s in repaired.sessions
+        if s.clinician_id == target.clinician_id
+        and s.procedure_start.date() == day
+        and not s.fixed
+    ]
+    assert others(repaired, set(result.affected_courses)) == others(
+        schedule, set(result.affected_courses)
+    )
+
+
+def test_a_no_show_is_rebooked_after_the_missed_day(solved) -> None:  # type: ignore[no-untyped-def]
+    instance, schedule = solved
+    target = next(s for s in schedule.sessions if not s.fixed and s.session == 2)
+    repaired, result = rebook(
+        instance, schedule, Disruption("no_show", course_id=target.course_id, session=2)
+    )
+    assert validate(instance, repaired) == []
+    if target.course_id not in result.failed:
+        new = next(
+            s
+            for s in repaired.sessions
+            if s.course_id == target.course_id and s.session == 2
+        )
+        assert new.procedure_start > target.procedure_start
+
+
+def test_a_trial_repair_leaves_the_plan_unchanged(solved) -> None:  # type: ignore[no-untyped-def]
+    instance, schedule = solved
+    rebooker = Rebooker(instance, schedule)
+    before = rebooker.schedule().sessions
+    target = next(s for s in schedule.sessions if not s.fixed)
+    rebooker.apply(
+        Disruption("cancel", course_id=target.course_id, session=target.session),
+        commit=False,
+    )
+    busy = next(s for s in schedule.sessions if not s.fixed and s.session == 1)
+    rebooker.apply(
+        Disruption(
+            "absence", clinician_id=busy.clinician_id, day=busy.procedure_start.date()
+        ),
+        commit=False,
+    )
+    assert rebooker.schedule().sessions == before
+
+
+def test_bad_disruptions_name_the_problem(solved) -> None:  # type: ignore[no-untyped-def]
+    instance, schedule = solved
+    with pytest.raises(UnknownIdError, match="course"):
+        rebook(instance, schedule, Disruption("cancel", course_id="nope", session=1))
+    fixed = next(s for s in schedule.sessions if s.fixed)
+    with pytest.raises(InvalidInputError, match="fixed"):
+        rebook(
+            instance,
+            schedule,
+            Disruption("cancel", course_id=fixed.course_id, session=fixed.session),
+        )
+    with pytest.raises(UnknownIdError, match="clinician"):
+        rebook(
+            instance,
+            schedule,
+            Disruption("absence", clinician_id="K99", day=instance.horizon.start),
+        )
+
+
+def test_allowing_other_moves_repairs_more_and_moves_one_patient_each() -> None:
+    instance = generate(
+        GeneratorConfig(
+            patients=150, clinicians=1, rooms=1, recovery=2, weeks=30, seed=8, load=1.2
+        )
+    )
+    schedule = solve(instance, SolverConfig(time_limit=1.0, max_iterations=20))
+    movable = [s for s in schedule.sessions if not s.fixed and s.session > 1]
+    rescued = 0
+    for target in random.Random(5).sample(movable, 40):
+        d = Disruption("cancel", course_id=target.course_id, session=target.session)
+        _, strict = rebook(instance, schedule, d)
+        if not strict.failed:
+            continue
+        repaired, loose = rebook(instance, schedule, d, allow_other_moves=True)
+        assert validate(instance, repaired) == []
+        if not loose.failed:
+            rescued += 1
+            assert loose.other_patients_moved == 1
+            moved_courses = {m.course_id for m in loose.moved} - {target.course_id}
+            assert len(moved_courses) == 1
+            assert others(repaired, moved_courses | {target.course_id}) == others(
+                schedule, moved_courses | {target.course_id}
+            )
+    assert rescued > 0
