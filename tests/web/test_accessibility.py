@@ -12,7 +12,7 @@ from prolo.web.contexts import CONTRACTS
 from prolo.web.i18n import LANGUAGES
 from prolo.web.rendering import render
 
-from .test_contexts import SAMPLES, make_request
+from .samples import SAMPLES, make_request
 
 PAGES = [
     "/learn/what-is-prolotherapy",

@@ -6,99 +6,22 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
-from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
 from jinja2 import UndefinedError, meta
-from starlette.requests import Request
 
 from prolo.web.contexts import (
     CONTRACTS,
-    CourseFacts,
     CourseGuidePage,
     ErrorPage,
-    GuidePart,
     LoginPage,
     SessionGuidePage,
-    ShellUser,
-    TemplateContext,
-    WhatIsProlotherapyPage,
     template_contract,
 )
-from prolo.web.i18n import LANGUAGES, Lang
+from prolo.web.i18n import LANGUAGES
 from prolo.web.rendering import check_contract, context_fields, render, templates_env
-from prolo.web.shell import build_shell
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "prolo" / "web" / "templates"
-
-
-def make_request(path: str = "/", query: str = "") -> Request:
-    return Request(
-        {
-            "type": "http",
-            "method": "GET",
-            "path": path,
-            "query_string": query.encode(),
-            "headers": [],
-            "app": FastAPI(),
-        }
-    )
-
-
-def _guide(current: int) -> tuple[GuidePart, ...]:
-    return tuple(
-        GuidePart(
-            slug=f"p{n}",
-            title_key="learn.what.short",
-            href=f"/learn/p{n}",
-            number=n,
-            current=n == current,
-        )
-        for n in (1, 2, 3)
-    )
-
-
-def _shell(lang: Lang, user: ShellUser | None = None):
-    return build_shell(make_request("/learn/p1"), lang, user)
-
-
-# One sample context per registered template: adding a page means adding its sample here.
-SAMPLES: dict[type[TemplateContext], Callable[[Lang], TemplateContext]] = {
-    WhatIsProlotherapyPage: lambda lang: WhatIsProlotherapyPage(
-        lang=lang,
-        shell=_shell(lang),
-        guide=_guide(1),
-        previous_part=None,
-        next_part=_guide(1)[1],
-    ),
-    SessionGuidePage: lambda lang: SessionGuidePage(
-        lang=lang,
-        shell=_shell(lang, ShellUser("Ayşe Yılmaz", "patient")),
-        guide=_guide(2),
-        previous_part=_guide(2)[0],
-        next_part=_guide(2)[2],
-    ),
-    CourseGuidePage: lambda lang: CourseGuidePage(
-        lang=lang,
-        shell=_shell(lang),
-        guide=_guide(3),
-        previous_part=_guide(3)[1],
-        next_part=None,
-        course=CourseFacts(
-            min_sessions=4, max_sessions=8, min_gap_days=14, max_gap_days=21
-        ),
-    ),
-    LoginPage: lambda lang: LoginPage(
-        lang=lang,
-        shell=_shell(lang),
-        email="a@b.example",
-        error="invalid",
-        next_path="/portal",
-    ),
-    ErrorPage: lambda lang: ErrorPage(lang=lang, shell=_shell(lang), status_code=404),
-}
+from .samples import SAMPLES, TEMPLATES, make_request
 
 
 def template_variables(name: str, seen: set[str] | None = None) -> set[str]:

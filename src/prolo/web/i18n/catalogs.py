@@ -1,4 +1,5 @@
-"""Message catalogs: one YAML file per language (`en.yaml`, `tr.yaml`) beside this module.
+"""Message catalogs: per language, `en.yaml` / `tr.yaml` beside this module plus one file per page area in
+`en/` and `tr/` (e.g. `en/reception.yaml`), merged; a key defined twice is an error.
 
 A catalog is a nested mapping whose leaves are strings; it is flattened to dotted keys
 (`learn.what.title`). Text may hold `{name}` placeholders, filled by `translate(key, lang, name=...)`.
@@ -57,14 +58,7 @@ def _flatten(
             )
 
 
-@cache
-def catalog(lang: Lang) -> Mapping[str, str]:
-    """The flattened catalog of `lang`, read once from the package."""
-    if not is_language(lang):
-        raise CatalogError(
-            f"unsupported language {lang!r}; expected one of {LANGUAGES}"
-        )
-    where = f"{lang}.yaml"
+def _read_catalog_file(where: str) -> dict[str, str]:
     try:
         text = resources.files(_PACKAGE).joinpath(where).read_text(encoding="utf-8")
     except FileNotFoundError as exc:
@@ -83,6 +77,41 @@ def catalog(lang: Lang) -> Mapping[str, str]:
     out: dict[str, str] = {}
     _flatten(messages, "", out, where)
     return out
+
+
+def catalog_files(lang: Lang) -> tuple[str, ...]:
+    """The files making up `lang`'s catalog: `<lang>.yaml`, then `<lang>/*.yaml` in name order."""
+    area_dir = resources.files(_PACKAGE).joinpath(lang)
+    areas = (
+        sorted(
+            f"{lang}/{entry.name}"
+            for entry in area_dir.iterdir()
+            if entry.name.endswith(".yaml")
+        )
+        if area_dir.is_dir()
+        else []
+    )
+    return (f"{lang}.yaml", *areas)
+
+
+@cache
+def catalog(lang: Lang) -> Mapping[str, str]:
+    """The flattened catalog of `lang`, read once from the package."""
+    if not is_language(lang):
+        raise CatalogError(
+            f"unsupported language {lang!r}; expected one of {LANGUAGES}"
+        )
+    merged: dict[str, str] = {}
+    origin: dict[str, str] = {}
+    for where in catalog_files(lang):
+        for key, text in _read_catalog_file(where).items():
+            if key in merged:
+                raise CatalogError(
+                    f"{where}: key {key} is already defined in {origin[key]}"
+                )
+            merged[key] = text
+            origin[key] = where
+    return merged
 
 
 def placeholders(text: str) -> frozenset[str]:

@@ -198,3 +198,16 @@ class ErrorPage(PageContext):
     """An HTML error page: 403, 404, 500 have their own text, other codes a generic one."""
 
     status_code: int
+
+
+# Page areas keep their context dataclasses in their own modules (contexts/reception.py, ...), each
+# registering its templates with @template_contract. Import them all so CONTRACTS is complete.
+def _load_area_modules() -> None:
+    import importlib
+    import pkgutil
+
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
+
+
+_load_area_modules()
