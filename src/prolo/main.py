@@ -1,16 +1,160 @@
-"""Composition root of the web app: create_app(settings) builds the FastAPI application."""
+"""Composition root of the web app: create_app(settings) builds the FastAPI application.
+
+    uvicorn --factory prolo.main:create_app        (what `prolo serve` runs)
+
+It opens the database named by the settings and refuses to start, with a one-line message and
+no traceback, when the database is unreachable or not migrated (`prolo db upgrade` fixes that).
+Then it mounts the JSON API under /api/v1 (OpenAPI at /api/v1/openapi.json, docs at
+/api/v1/docs), the web pages and their static files, and one set of error handlers: API paths
+answer application/problem+json, page paths answer HTML pages.
+"""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from prolo import __version__
+from prolo.api import problems
+from prolo.api.deps import ApiConfig
+from prolo.api.router import API_PREFIX, api_router
+from prolo.domain.errors import DomainError
+from prolo.services.bootstrap import Database, SchemaNotReadyError, open_database
+from prolo.services.errors import AuthenticationError, ServiceError
 from prolo.settings import Settings, get_settings
+from prolo.web import (
+    STATIC_ROUTE_NAME,
+    STATIC_URL_PREFIX,
+    build_web_router,
+    error_page,
+    html_http_error_handler,
+    html_server_error_handler,
+    static_files,
+)
+from prolo.web.security import CONTENT_SECURITY_POLICY
+
+logger = logging.getLogger("prolo")
+
+Handler = Callable[[Request, Exception], Awaitable[Response]]
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def _redacted(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    if "@" in rest and ":" in rest.split("@", 1)[0]:
+        user = rest.split("@", 1)[0].split(":", 1)[0]
+        rest = f"{user}:***@{rest.split('@', 1)[1]}"
+    return f"{scheme}{sep}{rest}"
+
+
+def open_checked_database(settings: Settings) -> Database:
+    """The settings' database, or SystemExit with a plain message (no traceback)."""
+    try:
+        database = open_database(settings.database_url)
+    except SchemaNotReadyError as exc:
+        raise SystemExit(f"prolo: error: {exc}") from None
+    status = database.status()
+    if not status.up_to_date:
+        database.dispose()
+        raise SystemExit(
+            f"prolo: error: {status.describe()} (database {_redacted(settings.database_url)})"
+        )
+    return database
+
+
+def _by_path(api: Handler, web: Handler) -> Handler:
+    async def handle(request: Request, exc: Exception) -> Response:
+        if problems.is_api_request(request):
+            return await api(request, exc)
+        return await web(request, exc)
+
+    return handle
+
+
+async def _web_service_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ServiceError)
+    if isinstance(exc, AuthenticationError):
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    return error_page(request, exc.status)
+
+
+async def _web_invalid_input(request: Request, exc: Exception) -> Response:
+    """A page request the domain or the validation refused: the 422 page (never a 500)."""
+    del exc
+    return error_page(request, 422)
+
+
+def create_app(
+    settings: Settings | None = None, *, database: Database | None = None
+) -> FastAPI:
     """Build the app (uvicorn calls this in factory mode: `prolo.main:create_app`)."""
     settings = settings or get_settings()
-    app = FastAPI(title="Prolo", version=__version__)
+    owned = database is None
+    db = database if database is not None else open_checked_database(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owned:
+            db.dispose()
+
+    app = FastAPI(
+        title="Prolo",
+        version=__version__,
+        summary="A prolotherapy practice: patients, screening, courses, booking, sessions, outcomes.",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
     app.state.settings = settings
+    app.state.database = db
+    app.state.api_config = ApiConfig.from_settings(settings)
+
+    app.include_router(api_router())
+    app.include_router(build_web_router())
+    app.mount(STATIC_URL_PREFIX, static_files(), name=STATIC_ROUTE_NAME)
+
+    app.add_exception_handler(
+        RequestValidationError,
+        _by_path(problems.validation_problem, _web_invalid_input),
+    )
+    app.add_exception_handler(
+        ServiceError, _by_path(problems.service_problem, _web_service_error)
+    )
+    app.add_exception_handler(
+        DomainError, _by_path(problems.domain_problem, _web_invalid_input)
+    )
+    app.add_exception_handler(
+        StarletteHTTPException, _by_path(problems.http_problem, html_http_error_handler)
+    )
+    app.add_exception_handler(
+        Exception, _by_path(problems.bug_problem, html_server_error_handler)
+    )
+
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if settings.behind_tls:
+            response.headers.setdefault(
+                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+            )
+        if problems.is_api_request(request):
+            response.headers.setdefault("Cache-Control", "no-store")
+        elif response.headers.get("content-type", "").startswith("text/html"):
+            response.headers.setdefault(
+                "Content-Security-Policy", CONTENT_SECURITY_POLICY
+            )
+        return response
+
     return app

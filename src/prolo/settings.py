@@ -53,6 +53,59 @@ class Settings(BaseSettings):
         default=False,
         description="Set when served behind TLS: adds HSTS and Secure cookies.",
     )
+    api_token_ttl_s: int = Field(
+        default=12 * 3600,
+        gt=0,
+        description="API bearer tokens (POST /api/v1/auth/token) expire after this many seconds.",
+    )
+    password_min_length: int = Field(
+        default=10,
+        ge=8,
+        le=128,
+        description="Shortest password a new account may have.",
+    )
+    password_hash_time_cost: int = Field(
+        default=2,
+        ge=1,
+        description="argon2id iterations (OWASP's first recommended setting: 2 with 19 MiB).",
+    )
+    password_hash_memory_kib: int = Field(
+        default=19456,
+        ge=8192,
+        description="argon2id memory in KiB (OWASP: 19456 = 19 MiB).",
+    )
+    login_window_s: int = Field(
+        default=900,
+        gt=0,
+        description="Failed logins are counted over this many seconds.",
+    )
+    login_delay_after: int = Field(
+        default=5,
+        ge=1,
+        description="After this many failures for one account, each further attempt must wait 2^k s.",
+    )
+    login_max_delay_s: int = Field(
+        default=60,
+        ge=1,
+        description="The longest wait between two attempts while slowed.",
+    )
+    login_lock_after: int = Field(
+        default=10, ge=1, description="After this many failures an account is locked."
+    )
+    login_lock_s: int = Field(
+        default=900,
+        gt=0,
+        description="How long a locked account stays locked, in seconds.",
+    )
+    login_address_lock_after: int = Field(
+        default=50,
+        ge=1,
+        description="Failures from one client address within the window that block the address.",
+    )
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description="Proxies whose X-Forwarded-For is trusted for the client address (uvicorn's forwarded_allow_ips).",
+    )
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

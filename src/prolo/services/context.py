@@ -1,0 +1,95 @@
+"""Who is acting, whether they may, and the audit trail of what they did.
+
+Every service function starts with `authorize(actor, permission, patient_id=...)` and records
+`audit(uow, actor, action, ...)` for every read or write of patient data.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from prolo.services.errors import ForbiddenError, NotFoundError
+from prolo.services.permissions import Permission, allows
+from prolo.store.records import NewAuditEvent, Role
+from prolo.store.unit_of_work import UnitOfWork
+
+__all__ = ["Actor", "Permission", "Role", "audit", "authorize"]
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The authenticated caller of a service: a user (or the operator at the CLI)."""
+
+    user_id: uuid.UUID | None
+    role: Role
+    clinic_id: uuid.UUID
+    patient_id: uuid.UUID | None = None
+    staff_member_id: uuid.UUID | None = None
+    email: str | None = None
+    client_address: str | None = None
+    via: str = "api"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def operator(cls, clinic_id: uuid.UUID, *, via: str = "cli") -> Actor:
+        """The person at the server's command line: acts as admin, has no user account."""
+        return cls(user_id=None, role=Role.admin, clinic_id=clinic_id, via=via)
+
+    @classmethod
+    def system(cls, clinic_id: uuid.UUID, role: Role, *, via: str) -> Actor:
+        """A trusted local process acting in a role (the demo seeding, imports)."""
+        return cls(user_id=None, role=role, clinic_id=clinic_id, via=via)
+
+
+def authorize(
+    actor: Actor, permission: Permission, *, patient_id: uuid.UUID | None = None
+) -> None:
+    """Raise unless `actor` may use `permission` (on `patient_id`'s data, when given).
+
+    A patient asking about anyone else gets NotFoundError (404), before the role check, so a
+    patient cannot tell whether another patient's id exists."""
+    if (
+        actor.role is Role.patient
+        and patient_id is not None
+        and patient_id != actor.patient_id
+    ):
+        raise NotFoundError("not found")
+    if not allows(actor.role, permission):
+        raise ForbiddenError(
+            f"the {actor.role.value} role may not do this ({permission.value}); see docs/roles.md"
+        )
+    if actor.role is Role.patient and patient_id is None and actor.patient_id is None:
+        # a patient-scoped permission used without saying whose data, by an unlinked login
+        raise ForbiddenError("this login is not linked to a patient")
+
+
+def audit(
+    uow: UnitOfWork,
+    actor: Actor,
+    action: str,
+    *,
+    resource_type: str,
+    resource_id: uuid.UUID | str | None = None,
+    patient_id: uuid.UUID | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Append one audit event (in the same transaction as the work it records)."""
+    data = {"via": actor.via}
+    if detail:
+        data.update(detail)
+    uow.audit.add(
+        NewAuditEvent(
+            at=uow.now(),
+            clinic_id=actor.clinic_id,
+            actor_user_id=actor.user_id,
+            actor_role=actor.role.value,
+            action=action,
+            patient_id=patient_id,
+            resource_type=resource_type,
+            resource_id=str(resource_id) if resource_id is not None else None,
+            client_address=actor.client_address,
+            detail=data,
+        )
+    )

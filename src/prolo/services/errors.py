@@ -1,0 +1,133 @@
+"""Errors the services raise. Each carries its HTTP status and problem type, so the one translator
+at each edge (`prolo.api.problems`, `prolo.cli.output`) renders it without knowing the use case.
+
+    ServiceError                    base; `status`, `type` (a slug), `title`, `field`
+    ├── InvalidInputError     422   a value is not acceptable for this use case (`field` names it)
+    ├── RuleViolationError    422   the action breaks a clinic rule (outside a course window ...)
+    ├── AuthenticationError   401   no, expired or wrong credentials
+    ├── ForbiddenError        403   the role may not do this
+    ├── NotFoundError         404   no such thing (or not yours: patients get 404, never 403)
+    ├── ConflictError         409   stale version, taken slot, duplicate
+    ├── PreconditionRequiredError 428   an update without the version it is based on
+    └── TooManyRequestsError  429   login attempts are being slowed or locked (`retry_after` s)
+
+Domain errors (`prolo.domain.errors`) pass through the services unchanged; the edges map them too.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, ClassVar, ParamSpec, TypeVar
+
+from prolo.store.errors import (
+    AppendOnlyError,
+    DuplicateError,
+    OverlapError,
+    StaleVersionError,
+    StoreError,
+)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class ServiceError(Exception):
+    status: ClassVar[int] = 400
+    type: ClassVar[str] = "bad-request"
+    title: ClassVar[str] = "Bad request"
+
+    def __init__(self, detail: str, *, field: str | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+        self.extra = extra
+
+    def __str__(self) -> str:
+        return self.detail
+
+
+class InvalidInputError(ServiceError):
+    status = 422
+    type = "invalid-input"
+    title = "Invalid input"
+
+
+class RuleViolationError(ServiceError):
+    status = 422
+    type = "rule-violation"
+    title = "A clinic rule forbids this"
+
+
+class AuthenticationError(ServiceError):
+    status = 401
+    type = "authentication-required"
+    title = "Authentication required"
+
+
+class ForbiddenError(ServiceError):
+    status = 403
+    type = "forbidden"
+    title = "Forbidden"
+
+
+class NotFoundError(ServiceError):
+    status = 404
+    type = "not-found"
+    title = "Not found"
+
+
+class ConflictError(ServiceError):
+    status = 409
+    type = "conflict"
+    title = "Conflict"
+
+
+class PreconditionRequiredError(ServiceError):
+    status = 428
+    type = "precondition-required"
+    title = "Precondition required"
+
+
+class TooManyRequestsError(ServiceError):
+    status = 429
+    type = "too-many-requests"
+    title = "Too many attempts"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail, retry_after=retry_after)
+        self.retry_after = retry_after
+
+
+def from_store(exc: StoreError) -> ServiceError:
+    """The service error a store error means."""
+    if isinstance(exc, StaleVersionError):
+        return ConflictError(str(exc), reason="stale-version")
+    if isinstance(exc, OverlapError):
+        return ConflictError(str(exc), reason="slot-taken", resource=exc.resource)
+    if isinstance(exc, DuplicateError):
+        return ConflictError(str(exc), reason="duplicate")
+    if isinstance(exc, AppendOnlyError):
+        return ForbiddenError(str(exc))
+    return ConflictError(str(exc))
+
+
+@contextmanager
+def store_errors_translated() -> Iterator[None]:
+    """Inside the block, store errors become service errors."""
+    try:
+        yield
+    except StoreError as exc:
+        raise from_store(exc) from exc
+
+
+def use_case(fn: Callable[P, R]) -> Callable[P, R]:
+    """Mark a public service function: store errors raised inside it become service errors."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with store_errors_translated():
+            return fn(*args, **kwargs)
+
+    return wrapper

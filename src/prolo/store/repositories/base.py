@@ -1,0 +1,78 @@
+"""What every repository shares: its Session, and flushing with database errors translated."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from prolo.store.errors import (
+    AppendOnlyError,
+    DuplicateError,
+    OverlapError,
+    StaleVersionError,
+    StoreError,
+)
+
+# (text in the database's message, what is duplicated) for the unique constraints users can hit
+_DUPLICATES = (
+    ("uq_users_email", "a user with this e-mail"),
+    ("users.email", "a user with this e-mail"),
+    ("uq_users_patient_id", "a login for this patient"),
+    ("users.patient_id", "a login for this patient"),
+    ("uq_users_staff_member_id", "a login for this staff member"),
+    ("users.staff_member_id", "a login for this staff member"),
+    ("uq_patient_identifiers_system_value", "a patient with this identifier"),
+    ("patient_identifiers.system", "a patient with this identifier"),
+    (
+        "uq_appointments_course_id_session_number_active",
+        "an active appointment for this session of the course",
+    ),
+    ("appointments.course_id", "an active appointment for this session of the course"),
+    ("uq_session_records_appointment_id", "a session record for this appointment"),
+    ("session_records.appointment_id", "a session record for this appointment"),
+    ("uq_procedure_rooms_clinic_id_name", "a room with this name"),
+    ("procedure_rooms.clinic_id", "a room with this name"),
+    ("uq_recovery_places_clinic_id_name", "a recovery place with this name"),
+    ("recovery_places.clinic_id", "a recovery place with this name"),
+)
+
+OVERLAP_RESOURCES = ("clinician", "room", "recovery_place", "patient")
+
+
+def translate(exc: Exception) -> StoreError | None:
+    """The StoreError a database error means, or None when it is not one we expect."""
+    if isinstance(exc, StaleDataError):
+        return StaleVersionError("the record", None, None)
+    if not isinstance(exc, DBAPIError):
+        return None
+    message = str(exc.orig) if exc.orig is not None else str(exc)
+    if "append-only" in message:
+        return AppendOnlyError(
+            "the audit log is append-only: events cannot be changed or deleted"
+        )
+    if isinstance(exc, IntegrityError):
+        for resource in OVERLAP_RESOURCES:
+            if f"ex_appointments_{resource}_overlap" in message:
+                return OverlapError(resource)
+        for needle, what in _DUPLICATES:
+            if needle in message:
+                return DuplicateError(what)
+    return None
+
+
+class Repository:
+    """Base of the repositories: all queries, no commit (the unit of work commits)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def flush(self) -> None:
+        """Send pending changes now, so constraint violations surface as StoreErrors here."""
+        try:
+            self.session.flush()
+        except (DBAPIError, StaleDataError) as exc:
+            translated = translate(exc)
+            if translated is None:
+                raise
+            raise translated from exc
