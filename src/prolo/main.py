@@ -22,9 +22,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from prolo import __version__
 from prolo.api import problems
-from prolo.api.deps import ApiConfig
 from prolo.api.router import API_PREFIX, api_router
 from prolo.domain.errors import DomainError
+from prolo.gateway.requests import ApiConfig
 from prolo.services.bootstrap import Database, SchemaNotReadyError, open_database
 from prolo.services.errors import AuthenticationError, ServiceError
 from prolo.settings import Settings, get_settings

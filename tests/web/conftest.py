@@ -20,10 +20,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,7 @@ from fastapi import FastAPI
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from prolo.gateway.requests import ApiConfig
 from prolo.web import (
     STATIC_ROUTE_NAME,
     STATIC_URL_PREFIX,
@@ -233,3 +236,87 @@ def screenshots_dir(tmp_path: Path) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         return SCREENSHOTS
     return tmp_path
+
+
+# --- the demo clinic, served by the real app ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoSite:
+    """A live server of the full app (`prolo.main.create_app`) on a fresh copy of the demo clinic."""
+
+    url: str
+    database_url: str
+    logins: dict[str, tuple[str, str]]
+    """role (or patient email) -> (email, password); `patient` is the first demo patient."""
+
+
+@pytest.fixture(scope="session")
+def demo_template(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, dict[str, tuple[str, str]]]:
+    """The demo clinic seeded once per test worker into a template SQLite file."""
+    from prolo.services import demo
+    from prolo.services.bootstrap import migrate, open_database
+    from prolo.settings import Settings
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    url = f"sqlite:///{path}"
+    migrate(url)
+    settings = Settings(database_url=url, environment="test")
+    policy = ApiConfig.from_settings(settings).password_policy
+    result = demo.seed(
+        lambda clock: open_database(url, clock=clock),
+        timezone=settings.timezone,
+        password_policy=policy,
+    )
+    logins: dict[str, tuple[str, str]] = {}
+    for login in result.logins:
+        logins.setdefault(login.role.value, (login.email, login.password))
+        logins[login.email] = (login.email, login.password)
+    return path, logins
+
+
+@pytest.fixture
+def demo_site(
+    demo_template: tuple[Path, dict[str, tuple[str, str]]],
+    tmp_path: Path,
+    live_server_factory: Callable[[AppFactory], str],
+) -> DemoSite:
+    """The full app serving this test's own copy of the demo clinic (tests may change it freely)."""
+    from prolo.main import create_app
+    from prolo.services.bootstrap import open_database
+    from prolo.settings import Settings
+
+    template, logins = demo_template
+    copy = tmp_path / "demo.db"
+    shutil.copyfile(template, copy)
+    url = f"sqlite:///{copy}"
+    settings = Settings(
+        database_url=url, environment="test", secret_key="test-secret-" + "x" * 32
+    )
+    base = live_server_factory(
+        lambda: create_app(settings, database=open_database(url))
+    )
+    return DemoSite(url=base, database_url=url, logins=logins)
+
+
+def sign_in(page: Any, site: DemoSite, who: str) -> None:
+    """Sign in through the real form as `who` (a role or an email) and wait for the home page."""
+    email, password = site.logins[who]
+    page.goto(f"{site.url}/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+
+def http_sign_in(client: httpx.Client, site: DemoSite, who: str) -> str:
+    """Sign in over HTTP (the form post); return the session's CSRF token from the home page."""
+    email, password = site.logins[who]
+    response = client.post("/login", data={"email": email, "password": password})
+    assert response.status_code == 303, response.text
+    page = client.get("/learn/what-is-prolotherapy")
+    marker = 'name="csrf_token" value="'
+    start = page.text.index(marker) + len(marker)
+    return page.text[start : page.text.index('"', start)]

@@ -180,7 +180,7 @@ def test_learn_starts_at_the_first_part(http):
     assert response.headers["location"] == "/learn/what-is-prolotherapy"
 
 
-def test_the_site_root_leads_to_the_guide_until_role_homes_exist(http):
+def test_the_site_root_leads_signed_out_visitors_to_the_guide(http):
     response = http.get("/")
     assert response.status_code == 303
     assert response.headers["location"] == "/learn"

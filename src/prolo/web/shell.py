@@ -74,11 +74,18 @@ def language_options(request: Request, lang: Lang) -> tuple[LanguageOption, ...]
     )
 
 
-def build_shell(request: Request, lang: Lang, user: ShellUser | None = None) -> Shell:
+def build_shell(
+    request: Request,
+    lang: Lang,
+    user: ShellUser | None = None,
+    *,
+    csrf_token: str | None = None,
+) -> Shell:
     """The chrome of a page served to `request` in `lang`, for `user` (None: signed out)."""
     return Shell(
         home_href=HOME_HREF,
         nav=navigation(request.url.path, user.role if user else None),
         languages=language_options(request, lang),
         user=user,
+        csrf_token=csrf_token,
     )

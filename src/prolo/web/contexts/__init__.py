@@ -30,7 +30,7 @@ from prolo.web.i18n import Lang
 WebRole = Literal["patient", "reception", "clinician", "nurse", "admin"]
 """The roles the shell knows: the values of prolo.services.context.Role (a test checks it)."""
 
-LoginError = Literal["invalid", "expired"]
+LoginError = Literal["invalid", "expired", "locked"]
 """Why the login page is shown again: wrong credentials, or an expired session."""
 
 
@@ -73,6 +73,8 @@ class Shell:
     nav: tuple[NavItem, ...]
     languages: tuple[LanguageOption, ...]
     user: ShellUser | None
+    csrf_token: str | None = None
+    """The signed-in session's CSRF token: every form that changes something posts it."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -22,9 +22,8 @@ from prolo.web.contexts import (
     SessionGuidePage,
     WhatIsProlotherapyPage,
 )
-from prolo.web.deps import CourseRulesDep, LangDep
+from prolo.web.deps import CourseRulesDep, LangDep, ShellDep
 from prolo.web.rendering import render
-from prolo.web.shell import build_shell
 
 router = APIRouter(prefix="/learn")
 
@@ -90,12 +89,12 @@ def learn_index() -> RedirectResponse:
 
 
 @router.get("/what-is-prolotherapy", name="learn_what_is")
-def what_is_prolotherapy(request: Request, lang: LangDep) -> Response:
+def what_is_prolotherapy(request: Request, lang: LangDep, shell: ShellDep) -> Response:
     parts = guide_parts("what-is-prolotherapy")
     previous, following = _neighbours(parts)
     context = WhatIsProlotherapyPage(
         lang=lang,
-        shell=build_shell(request, lang),
+        shell=shell,
         guide=parts,
         previous_part=previous,
         next_part=following,
@@ -104,12 +103,12 @@ def what_is_prolotherapy(request: Request, lang: LangDep) -> Response:
 
 
 @router.get("/what-to-expect", name="learn_session")
-def what_to_expect(request: Request, lang: LangDep) -> Response:
+def what_to_expect(request: Request, lang: LangDep, shell: ShellDep) -> Response:
     parts = guide_parts("what-to-expect")
     previous, following = _neighbours(parts)
     context = SessionGuidePage(
         lang=lang,
-        shell=build_shell(request, lang),
+        shell=shell,
         guide=parts,
         previous_part=previous,
         next_part=following,
@@ -118,12 +117,14 @@ def what_to_expect(request: Request, lang: LangDep) -> Response:
 
 
 @router.get("/your-course", name="learn_course")
-def your_course(request: Request, lang: LangDep, rules: CourseRulesDep) -> Response:
+def your_course(
+    request: Request, lang: LangDep, rules: CourseRulesDep, shell: ShellDep
+) -> Response:
     parts = guide_parts("your-course")
     previous, following = _neighbours(parts)
     context = CourseGuidePage(
         lang=lang,
-        shell=build_shell(request, lang),
+        shell=shell,
         guide=parts,
         previous_part=previous,
         next_part=following,

@@ -1,14 +1,32 @@
-"""The site root. Until the per-role home pages exist, it leads to the patient guide."""
+"""The site root: signed-out visitors get the patient guide, signed-in users their role's home."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 from starlette.responses import RedirectResponse
 
+from prolo.services.context import Role
+from prolo.web.deps import OptionalActorDep
+
 router = APIRouter()
+
+HOMES: dict[Role, str] = {
+    Role.patient: "/portal",
+    Role.reception: "/reception",
+    Role.clinician: "/clinician",
+    Role.nurse: "/clinician",
+    Role.admin: "/owner",
+}
+
+
+def home_path(role: Role | str) -> str:
+    """The home page of a role."""
+    return HOMES[Role(role)]
 
 
 @router.get("/", name="home")
-def home() -> RedirectResponse:
-    """Placeholder: the signed-in home per role replaces this when authentication lands."""
-    return RedirectResponse("/learn", status_code=303)
+def home(actor: OptionalActorDep) -> RedirectResponse:
+    """Signed in: the role's home page. Signed out: the patient guide."""
+    return RedirectResponse(
+        home_path(actor.role) if actor else "/learn", status_code=303
+    )

@@ -1,0 +1,136 @@
+"""FastAPI dependencies shared by the API and the web pages: the request's unit of work, the
+authenticated actor, the edge configuration.
+
+    def route(uow: UoWDep, actor: ActorDep) -> ...:
+
+`UoWDep` opens one unit of work per request and commits it when the route returns, before the
+response is sent (`scope="function"`), so a refusal at commit time still becomes the response.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from prolo.services import accounts
+from prolo.services.bootstrap import Database, UnitOfWork, commit
+from prolo.services.context import Actor
+from prolo.services.errors import AuthenticationError, ForbiddenError, InvalidInputError
+from prolo.services.values import TokenKind
+from prolo.settings import Settings
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SESSION_COOKIE = "prolo_session"
+CSRF_HEADER = "X-CSRF-Token"
+
+
+@dataclass(frozen=True)
+class ApiConfig:
+    """What the API needs from the settings (built once in `create_app`)."""
+
+    secret_key: str
+    api_token_ttl_s: int
+    session_ttl_s: int
+    secure_cookies: bool
+    login_policy: accounts.LoginPolicy
+    password_policy: accounts.PasswordPolicy
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ApiConfig:
+        return cls(
+            secret_key=settings.secret_key,
+            api_token_ttl_s=settings.api_token_ttl_s,
+            session_ttl_s=settings.session_max_age_s,
+            secure_cookies=settings.behind_tls,
+            login_policy=accounts.LoginPolicy(
+                window_s=settings.login_window_s,
+                delay_after=settings.login_delay_after,
+                max_delay_s=settings.login_max_delay_s,
+                lock_after=settings.login_lock_after,
+                lock_s=settings.login_lock_s,
+                address_lock_after=settings.login_address_lock_after,
+            ),
+            password_policy=accounts.PasswordPolicy(
+                min_length=settings.password_min_length,
+                time_cost=settings.password_hash_time_cost,
+                memory_kib=settings.password_hash_memory_kib,
+            ),
+        )
+
+
+def get_database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+def get_config(request: Request) -> ApiConfig:
+    config: ApiConfig = request.app.state.api_config
+    return config
+
+
+def get_uow(request: Request) -> Iterator[UnitOfWork]:
+    with get_database(request).unit_of_work() as uow:
+        yield uow
+        commit(uow)
+
+
+UoWDep = Annotated[UnitOfWork, Depends(get_uow, scope="function")]
+ConfigDep = Annotated[ApiConfig, Depends(get_config)]
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        raise AuthenticationError("use the header Authorization: Bearer <token>")
+    return value.strip()
+
+
+def get_actor(request: Request, uow: UoWDep, config: ConfigDep) -> Actor:
+    """The caller: a bearer token (API clients) or a web session cookie (the browser; unsafe
+    methods then need the CSRF header)."""
+    address = client_address(request)
+    token = bearer_token(request)
+    if token is not None:
+        return accounts.authenticate(
+            uow, token=token, kind=TokenKind.api, client_address=address
+        )
+    session = request.cookies.get(SESSION_COOKIE)
+    if session:
+        actor = accounts.authenticate(
+            uow, token=session, kind=TokenKind.web, client_address=address
+        )
+        if request.method not in SAFE_METHODS and not accounts.verify_csrf(
+            config.secret_key, session, request.headers.get(CSRF_HEADER)
+        ):
+            raise ForbiddenError(
+                f"missing or wrong {CSRF_HEADER} header for this session"
+            )
+        return actor
+    raise AuthenticationError(
+        "log in first: POST /api/v1/auth/token, then send Authorization: Bearer <token>"
+    )
+
+
+ActorDep = Annotated[Actor, Depends(get_actor)]
+
+
+async def refuse_nul_characters(request: Request) -> None:
+    """422 for a NUL character anywhere in the path, the query or a JSON body: no field takes one,
+    and PostgreSQL text and JSONB cannot store it (it would otherwise surface as a 500)."""
+    if "\x00" in request.url.path or "\x00" in str(request.query_params):
+        raise InvalidInputError("NUL characters are not accepted", field="(url)")
+    if request.method in SAFE_METHODS:
+        return
+    body = await request.body()
+    if b"\x00" in body or b"\\u0000" in body.lower():
+        raise InvalidInputError("NUL characters are not accepted", field="(body)")
