@@ -38,7 +38,8 @@ def test_every_adr_has_status_and_date() -> None:
     assert adrs, "no ADRs"
     for adr in adrs:
         text = adr.read_text(encoding="utf-8")
-        assert "Status:" in text and "Date:" in text, adr.name
+        assert "Status:" in text, adr.name
+        assert "Date:" in text, adr.name
         for heading in (
             "## Context",
             "## Decision",

@@ -236,3 +236,27 @@ def test_rebook_needs_exactly_one_disruption(files: dict[str, Path]) -> None:
     )
     assert code == 2
     assert "C99999" in err
+
+
+def test_rebook_withdraw_frees_a_course_and_lists_no_proposal(
+    files: dict[str, Path],
+) -> None:
+    data = json.loads(files["schedule"].read_text())
+    target = next(s for s in data["sessions"] if not s["fixed"] and s["session"] == 1)
+    code, out, _ = run(
+        "schedule",
+        "rebook",
+        str(files["instance"]),
+        str(files["schedule"]),
+        "--withdraw",
+        target["course_id"],
+        "--format",
+        "json",
+    )
+    assert code == 0, out
+    result = json.loads(out)
+    assert result["failed"] == []
+    assert result["proposals"] == []
+    assert {m["course_id"] for m in result["moved"]} == {target["course_id"]}
+    assert all(m["to"] is None for m in result["moved"])
+    assert target["course_id"] in result["schedule"]["unscheduled"]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from itertools import pairwise
+
 from hypothesis import HealthCheck, given, settings
 from scheduling_strategies import small_configs
 
@@ -22,6 +24,21 @@ def test_the_smart_constructive_is_always_valid(config: GeneratorConfig) -> None
     instance = generate(config)
     schedule = greedy(instance, "smart")
     assert validate(instance, schedule) == []
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(config=from_configs)
+def test_the_spread_constructive_is_always_valid(config: GeneratorConfig) -> None:
+    instance = generate(config)
+    schedule = greedy(instance, "spread")
+    assert validate(instance, schedule) == []
+
+
+def test_spread_puts_later_sessions_late_in_their_window(tiny_instance) -> None:  # type: ignore[no-untyped-def]
+    schedule = greedy(tiny_instance(), "spread")
+    days = [s.procedure_start.date() for s in schedule.sessions]
+    # Session 1 on the first free day, then each later session 21 days on (the window's end).
+    assert [(b - a).days for a, b in pairwise(days)] == [21, 21, 21]
 
 
 def test_the_receptionist_takes_the_first_free_time(tiny_instance) -> None:  # type: ignore[no-untyped-def]

@@ -121,13 +121,14 @@ def test_an_absent_clinician_has_no_sessions_that_day(solved) -> None:  # type: 
         Disruption("absence", clinician_id=target.clinician_id, day=day),
     )
     assert validate(instance, repaired) == []
-    assert not [
-        s
+    # Only a course that could not be repaired keeps its session there (left for a decision).
+    assert {
+        s.course_id
         for s in repaired.sessions
         if s.clinician_id == target.clinician_id
         and s.procedure_start.date() == day
         and not s.fixed
-    ]
+    } <= set(result.failed)
     assert others(repaired, set(result.affected_courses)) == others(
         schedule, set(result.affected_courses)
     )
@@ -187,7 +188,9 @@ def test_bad_disruptions_name_the_problem(solved) -> None:  # type: ignore[no-un
         )
 
 
-def test_allowing_other_moves_repairs_more_and_moves_one_patient_each() -> None:
+def test_a_course_that_needs_someone_else_to_move_is_left_unchanged_with_a_proposal() -> (
+    None
+):
     instance = generate(
         GeneratorConfig(
             patients=150, clinicians=1, rooms=1, recovery=2, weeks=30, seed=8, load=1.2
@@ -195,20 +198,48 @@ def test_allowing_other_moves_repairs_more_and_moves_one_patient_each() -> None:
     )
     schedule = solve(instance, SolverConfig(time_limit=1.0, max_iterations=20))
     movable = [s for s in schedule.sessions if not s.fixed and s.session > 1]
-    rescued = 0
+    accepted = 0
     for target in random.Random(5).sample(movable, 40):
         d = Disruption("cancel", course_id=target.course_id, session=target.session)
-        _, strict = rebook(instance, schedule, d)
+        unchanged, strict = rebook(instance, schedule, d)
         if not strict.failed:
             continue
+        # Nothing of the failed course is committed or released: the plan is as it was.
+        assert strict.failed == [target.course_id]
+        assert strict.moved == []
+        assert unchanged.sessions == schedule.sessions
+        assert strict.other_patients_moved == 0
         repaired, loose = rebook(instance, schedule, d, allow_other_moves=True)
         assert validate(instance, repaired) == []
-        if not loose.failed:
-            rescued += 1
-            assert loose.other_patients_moved == 1
-            moved_courses = {m.course_id for m in loose.moved} - {target.course_id}
-            assert len(moved_courses) == 1
-            assert others(repaired, moved_courses | {target.course_id}) == others(
-                schedule, moved_courses | {target.course_id}
-            )
-    assert rescued > 0
+        if loose.failed:
+            assert strict.proposal is None
+            continue
+        # The proposal is exactly the repair that --allow-moves commits.
+        proposal = strict.proposal
+        assert proposal is not None
+        assert proposal.course_id == target.course_id
+        assert proposal.other_patients_moved == loose.other_patients_moved == 1
+        assert sorted(proposal.moves, key=repr) == sorted(loose.moved, key=repr)
+        assert proposal.objective_after == loose.objective_after
+        rebooker = Rebooker(instance, schedule)
+        assert rebooker.accept(proposal).moved == loose.moved
+        assert rebooker.schedule().sessions == repaired.sessions
+        moved_courses = {m.course_id for m in loose.moved} - {target.course_id}
+        assert len(moved_courses) == 1
+        assert others(repaired, moved_courses | {target.course_id}) == others(
+            schedule, moved_courses | {target.course_id}
+        )
+        accepted += 1
+    assert accepted > 0
+
+
+def test_a_withdrawn_course_frees_its_planned_sessions(solved) -> None:  # type: ignore[no-untyped-def]
+    instance, schedule = solved
+    target = next(s for s in schedule.sessions if not s.fixed and s.session == 1)
+    freed, result = rebook(
+        instance, schedule, Disruption("withdraw", course_id=target.course_id)
+    )
+    assert validate(instance, freed) == []
+    assert target.course_id in freed.unscheduled
+    assert {m.to_start for m in result.moved} == {None}
+    assert others(freed, {target.course_id}) == others(schedule, {target.course_id})

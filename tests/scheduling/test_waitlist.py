@@ -32,9 +32,15 @@ def test_a_freed_slot_is_offered_to_the_waiting_patient(tiny_data) -> None:  # t
     assert schedule.unscheduled == ["C2"]
     rebooker = Rebooker(instance, schedule)
     freed = next(s for s in schedule.sessions if s.course_id == "C1" and s.session == 1)
-    # C1 cancels session 1 and cannot be rebooked in the horizon: its chain is released.
+    # C1 cancels session 1 and cannot be rebooked in the horizon: C1 is left as it was.
     result = rebooker.apply(Disruption("cancel", course_id="C1", session=1))
     assert result.failed == ["C1"]
+    assert result.proposals == []  # nobody else could make room either
+    assert waitlist_offers(rebooker, "K1", freed.procedure_start) == []
+    # The patient then stops the course: its sessions are freed on purpose.
+    result = rebooker.apply(Disruption("withdraw", course_id="C1"))
+    assert result.failed == []
+    assert {m.to_start for m in result.moved} == {None}
     offers = waitlist_offers(rebooker, "K1", freed.procedure_start, exclude=["C1"])
     assert [o.course_id for o in offers][:1] == ["C2"]
     assert offers[0].gain > 0

@@ -13,10 +13,16 @@
            exit 0 when valid, 1 with violations
     prolo schedule bound instance.json [--time-limit S] [--format json]
         -> {"bound", "chain_bound", "capacity_bound", "lagrangian_bound", "lagrangian_iterations", "seconds"}
-    prolo schedule rebook instance.json schedule.json (--cancel C:N | --no-show C:N | --absent K:YYYY-MM-DD)
+    prolo schedule rebook instance.json schedule.json (--cancel C:N | --no-show C:N | --absent K:YYYY-MM-DD
+                          | --withdraw C)
                           [--allow-moves] [--output new.json] [--format json]
-        -> {"moved": [{"course_id", "patient_id", "session", "from", "to"}], "failed", "affected_courses",
-            "other_patients_moved", "objective_before", "objective_after", "seconds", "schedule"}
+        -> {"moved": [{"course_id", "patient_id", "session", "from", "to"}], "failed",
+            "proposals": [{"course_id", "moves", "other_patients_moved", "objective_after"}],
+            "affected_courses", "other_patients_moved", "objective_before", "objective_after",
+            "seconds", "schedule"}
+           A course that cannot be repaired without moving someone else stays as it was (listed in
+           "failed"); its "proposals" entry is the repair that moves one other patient, not
+           applied: re-run with --allow-moves to accept it.
 
 Solving runs as a job: a local process by default, RQ on Redis with --broker (default: the
 PROLO_SOLVER_BROKER setting). Bad input (unreadable file, wrong version, negative durations, windows
@@ -273,6 +279,13 @@ def rebook_command(
     absent: Annotated[
         str | None, typer.Option("--absent", help="CLINICIAN_ID:YYYY-MM-DD off sick.")
     ] = None,
+    withdraw: Annotated[
+        str | None,
+        typer.Option(
+            "--withdraw",
+            help="COURSE_ID whose patient stops the course: its planned sessions are freed.",
+        ),
+    ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", help="Write the repaired schedule here.")
     ] = None,
@@ -286,10 +299,12 @@ def rebook_command(
     fmt: OutputFormat = FormatOption,
 ) -> None:
     """Repair the affected courses; by default no other patient moves. Prints what moved."""
-    given = [x for x in (cancel, no_show, absent) if x is not None]
+    given = [x for x in (cancel, no_show, absent, withdraw) if x is not None]
     if len(given) != 1:
-        fail("give exactly one of --cancel, --no-show, --absent")
-    if absent is not None:
+        fail("give exactly one of --cancel, --no-show, --absent, --withdraw")
+    if withdraw is not None:
+        disruption = Disruption("withdraw", course_id=withdraw)
+    elif absent is not None:
         clinician, day_text = _pair(absent, "--absent")
         try:
             day = date.fromisoformat(day_text)
@@ -328,7 +343,15 @@ def rebook_command(
         ]
         print_table("Moved", ["course", "session", "from", "to"], rows)
         if result.failed:
-            console().print(f"could not repair: {', '.join(result.failed)}")
+            console().print(
+                f"could not repair without moving another patient (left unchanged): "
+                f"{', '.join(result.failed)}"
+            )
+        for proposal in result.proposals:
+            console().print(
+                f"proposal for {proposal.course_id}: moves {len(proposal.moves)} sessions "
+                f"({proposal.other_patients_moved} other patient); accept with --allow-moves"
+            )
 
     if fmt is OutputFormat.json:
         print_json({**data, "schedule": repaired})

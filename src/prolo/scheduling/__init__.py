@@ -19,10 +19,18 @@ from prolo.scheduling.instance import (
     instance_json_schema,
     load_instance,
     load_schedule,
+    weight_order_problems,
 )
 from prolo.scheduling.jobs import JobRunner, SolveHandle, run_solve_job, solve_network
 from prolo.scheduling.lns import solve
-from prolo.scheduling.rebooking import Disruption, Move, Rebooker, RebookResult, rebook
+from prolo.scheduling.rebooking import (
+    Disruption,
+    Move,
+    Proposal,
+    Rebooker,
+    RebookResult,
+    rebook,
+)
 from prolo.scheduling.validator import Violation, score, validate
 from prolo.scheduling.waitlist import Offer, waitlist_offers
 
@@ -34,6 +42,7 @@ __all__ = [
     "JobRunner",
     "Move",
     "Offer",
+    "Proposal",
     "RebookResult",
     "Rebooker",
     "Schedule",
@@ -56,4 +65,5 @@ __all__ = [
     "solve_network",
     "validate",
     "waitlist_offers",
+    "weight_order_problems",
 ]

@@ -25,13 +25,21 @@ import numpy as np
 import numpy.typing as npt
 
 from prolo.scheduling.instance import Instance
-from prolo.scheduling.timegrid import CourseData, Grid, closest_bit, course_cost, starts
+from prolo.scheduling.timegrid import (
+    CourseData,
+    Grid,
+    closest_bit,
+    course_cost,
+    mask_intervals,
+    starts,
+)
 
 FloatArray = npt.NDArray[np.float64]
 INF = float("inf")
 # Subgradient step: Polyak step scaled by theta, halved after THETA_PATIENCE steps without gain.
 THETA_START = 1.0
 THETA_PATIENCE = 5
+TARGET_RISE = 0.05  # the Polyak target: 5% above the best Lagrangian value so far
 
 
 @dataclass
@@ -156,28 +164,21 @@ class _ChainData:
         return float(best)
 
     def solve(
-        self, price_proc: FloatArray | None = None, price_rec: FloatArray | None = None
+        self, price: FloatArray | None = None
     ) -> tuple[FloatArray, npt.NDArray[np.int64]]:
         """Per course: the cheapest chain cost (capped at the penalty) and the days it uses.
 
-        Returns (costs, days) where days[c, j] is the day of session j+1 (-1 for fixed sessions
-        or when the course is left unscheduled).
+        `price[c, d]` (optional) is added to every session of course c on day d. Returns
+        (costs, days) where days[c, j] is the day of session j+1 (-1 for fixed sessions or when
+        the course is left unscheduled).
         """
         grid = self.grid
         n, h = self.cost_first.shape
         first = self.cost_first
         rest = self.cost_rest
-        if price_proc is not None and price_rec is not None:
-            first = (
-                first
-                + price_proc[None, :] * grid.proc_first
-                + price_rec[None, :] * grid.rec
-            )
-            rest = (
-                rest
-                + price_proc[None, :] * grid.proc_rest
-                + price_rec[None, :] * grid.rec
-            )
+        if price is not None:
+            first = first + price
+            rest = rest + price
         w = grid.instance.weights
         gmin, gmax = grid.gap_min, grid.gap_max
         stretch = w.gap_stretch_day
@@ -219,11 +220,17 @@ class _ChainData:
         costs = np.minimum(best + self.const, self.penalty)
         days = np.full((n, self.kmax), -1, dtype=np.int64)
         chosen = np.nonzero(best + self.const < self.penalty)[0]
-        for ci in chosen:
-            d = int(best_end[ci])
-            for layer in range(int(self.k[ci]), int(self.start[ci]) - 1, -1):
-                days[ci, layer - 1] = d
-                d -= int(back[layer - 1][ci, d])
+        if chosen.size:
+            d = best_end[chosen].copy()
+            k_of = self.k[chosen]
+            s_of = self.start[chosen]
+            for layer in range(self.kmax, 0, -1):
+                on = (k_of >= layer) & (s_of <= layer)
+                if not on.any():
+                    continue
+                rows = chosen[on]
+                days[rows, layer - 1] = d[on]
+                d[on] -= back[layer - 1][rows, d[on]]
         return costs, days
 
 
@@ -278,7 +285,7 @@ def chain_bound(instance: Instance) -> int:
     if not grid.courses:
         return 0
     costs, _ = _ChainData(grid).solve()
-    return math.ceil(float(costs.sum()) - 1e-6)
+    return _ceil(float(costs.sum()))
 
 
 def capacity_bound(instance: Instance, chain_costs: FloatArray | None = None) -> int:
@@ -305,7 +312,7 @@ def _capacity_from(grid: Grid, data: _ChainData, costs: FloatArray) -> int:
     excess_rec = sum(n[1] for n in needs) - q_rec
     total = float(costs.sum())
     if excess_proc <= 0 and excess_rec <= 0:
-        return math.ceil(total - 1e-6)
+        return _ceil(total)
     # At least m courses are dropped, m = fewest courses whose minutes cover both excesses.
     by_proc = sorted((n[0] for n in needs), reverse=True)
     by_rec = sorted((n[1] for n in needs), reverse=True)
@@ -321,7 +328,132 @@ def _capacity_from(grid: Grid, data: _ChainData, costs: FloatArray) -> int:
 
     m = max(fewest(by_proc, excess_proc), fewest(by_rec, excess_rec))
     savings = sorted(data.penalty - float(costs[n[2]]) for n in needs)
-    return math.ceil(total + sum(savings[:m]) - 1e-6)
+    return _ceil(total + sum(savings[:m]))
+
+
+MAX_TYPES = 24  # availability types priced separately; rarer ones use their smallest kept superset
+
+
+def _runs_count(mask: int, length: int) -> int:
+    """How many disjoint blocks of `length` slots fit in the runs of `mask`."""
+    return sum((b - a) // length for a, b in mask_intervals(mask)) if length > 0 else 0
+
+
+class _TypedCapacity:
+    """Capacity rows of the day-indexed relaxation, one per (availability type, day).
+
+    A type is a patient's time-of-day mask on a weekday (e.g. mornings only), intersected with the
+    opening hours; the opening hours of each weekday are always a type. Row (t, d) says: the
+    sessions on day d of courses whose mask that day lies inside type t's mask number at most
+    cap[t, d], the fewest disjoint session blocks that fit in the free clinician, room and recovery
+    time inside that mask (shortest procedure, shortest recovery; fixed sessions' time removed).
+    Every schedule satisfies every row, so pricing them gives a valid Lagrangian bound; with only
+    the whole-day type it is the plain daily-capacity relaxation.
+    """
+
+    def __init__(self, grid: Grid) -> None:
+        h = grid.horizon
+        rules = grid.instance.clinic.session
+        g = grid.grid_minutes
+        proc = min(grid.proc_first, grid.proc_rest)
+        rec = rules.recovery_min_minutes // g
+        opening = [0] * 7
+        for d in range(h):
+            opening[grid.weekday[d]] |= grid.open_mask[d]
+        counts: dict[tuple[int, int], int] = {}
+        for c in grid.courses:
+            for wd in range(7):
+                m = c.weekday_masks[wd] & opening[wd]
+                if m:
+                    counts[(wd, m)] = counts.get((wd, m), 0) + 1
+        kept = {(wd, opening[wd]) for wd in range(7) if opening[wd]}
+        for key, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            if len(kept) >= MAX_TYPES:
+                break
+            kept.add(key)
+        types = sorted(kept)
+        self.types = types
+        t_index = {key: i for i, key in enumerate(types)}
+        n_t = len(types)
+        # sup[t] = kept types on the same weekday whose mask contains type t's mask.
+        self.sup = np.zeros((n_t, n_t))
+        for i, (wd, m) in enumerate(types):
+            for j, (wd2, m2) in enumerate(types):
+                if wd == wd2 and m & ~m2 == 0:
+                    self.sup[i, j] = 1.0
+
+        def type_of(wd: int, m: int) -> int:
+            got = t_index.get((wd, m))
+            if got is not None:
+                return got
+            cands = [
+                (mm.bit_count(), i)
+                for i, (w2, mm) in enumerate(types)
+                if w2 == wd and m & ~mm == 0
+            ]
+            return min(cands)[1]
+
+        n = len(grid.courses)
+        weekday = np.array(grid.weekday, dtype=np.int64)
+        per_course = np.zeros((n, 7), dtype=np.int64)
+        for c in grid.courses:
+            for wd in range(7):
+                m = c.weekday_masks[wd] & opening[wd]
+                per_course[c.index, wd] = type_of(wd, m) if m else 0
+        self.ctype = per_course[:, weekday]  # (n, h): the type of course c on day d
+        # Free time after the fixed sessions.
+        clin = [list(row) for row in grid.clin_mask]
+        room = [list(row) for row in grid.room_mask]
+        bed = [list(row) for row in grid.bed_mask]
+        for c in grid.courses:
+            for p in c.fixed:
+                clin[p.clinician][p.day] &= ~(((1 << p.proc) - 1) << p.start)
+                room[p.room][p.day] &= ~(((1 << p.proc) - 1) << p.start)
+                bed[p.bed][p.day] &= ~(((1 << p.rec) - 1) << (p.start + p.proc))
+        cap = np.zeros((n_t, h))
+        region_memo: dict[int, tuple[int, int]] = {}
+        for i, (wd, m) in enumerate(types):
+            region = region_memo.get(m)
+            if region is None:
+                # Procedure blocks start where a whole session fits inside m; their first `proc`
+                # slots lie in `pr`; recoveries start at least `proc` slots into a run of m.
+                ok = starts(m, proc + rec)
+                pr = 0
+                for shift in range(proc):
+                    pr |= ok << shift
+                rr = 0
+                for a, b_ in mask_intervals(m):
+                    if b_ - a > proc:
+                        rr |= ((1 << (b_ - a - proc)) - 1) << (a + proc)
+                region = (pr & m, rr)
+                region_memo[m] = region
+            pr, rr = region
+            for d in range(h):
+                if grid.weekday[d] != wd or not grid.open_mask[d]:
+                    continue
+                q_c = sum(_runs_count(row[d] & pr, proc) for row in clin)
+                q_r = sum(_runs_count(row[d] & pr, proc) for row in room)
+                q_b = sum(_runs_count(row[d] & rr, rec) for row in bed)
+                cap[i, d] = min(q_c, q_r, q_b)
+        self.cap = cap
+        self.valid = np.zeros((n_t, h), dtype=bool)
+        for i, (wd, _) in enumerate(types):
+            self.valid[i] = (weekday == wd) & (np.array(grid.open_mask) != 0)
+
+    def prices(self, lam: FloatArray) -> FloatArray:
+        """(n, h): what one session of course c on day d pays (the rows it counts in)."""
+        per_type = self.sup @ lam  # (n_t, h): sum over kept supersets
+        return per_type[self.ctype, np.arange(self.ctype.shape[1])[None, :]]
+
+    def usage(self, days: npt.NDArray[np.int64]) -> FloatArray:
+        """(n_t, h): sessions counted in each row by a DP answer's days."""
+        n_t, h = self.cap.shape
+        rows, cols = np.nonzero(days >= 0)
+        d = days[rows, cols]
+        t = self.ctype[rows, d]
+        own = np.zeros((n_t, h))
+        np.add.at(own, (t, d), 1.0)
+        return self.sup.T @ own
 
 
 def lagrangian_bound(
@@ -331,62 +463,60 @@ def lagrangian_bound(
     max_iterations: int = 200,
     upper: int | None = None,
 ) -> BoundReport:
-    """LB0, the capacity bound and the Lagrangian bound (subgradient on day capacities)."""
+    """LB0, the capacity bound and the Lagrangian bound (subgradient on typed day capacities)."""
     started = time.perf_counter()
     grid = Grid.build(instance)
     if not grid.courses:
         return BoundReport(0, 0, 0, 0)
     data = _ChainData(grid)
     costs, days = data.solve()
-    lb0 = math.ceil(float(costs.sum()) - 1e-6)
+    lb0 = _ceil(float(costs.sum()))
     cap = _capacity_from(grid, data, costs)
-    h = grid.horizon
-    q_proc = np.clip(data.q_proc, 0, None)
-    q_rec = np.clip(data.q_rec, 0, None)
-    lam_p = np.zeros(h)
-    lam_r = np.zeros(h)
+    rows = _TypedCapacity(grid)
+    q = rows.cap
+    valid = rows.valid
+    lam = np.zeros(q.shape)
     best = float(lb0)
-    target = float(upper) if upper is not None else best * 1.2 + 1.0
+    best_lam = lam
     theta = THETA_START
     stall = 0
     iterations = 0
     history = [(time.perf_counter() - started, lb0)]
+    value = best
     while iterations < max_iterations and time.perf_counter() - started < time_limit:
         iterations += 1
-        use_p = np.zeros(h)
-        use_r = np.zeros(h)
-        for ci in range(len(grid.courses)):
-            s = int(data.start[ci])
-            for layer in range(s, int(data.k[ci]) + 1):
-                d = int(days[ci, layer - 1])
-                if d < 0:
-                    break
-                use_p[d] += grid.proc_slots(layer)
-                use_r[d] += grid.rec
-        sub_p = use_p - q_proc
-        sub_r = use_r - q_rec
-        norm = float((sub_p**2).sum() + (sub_r**2).sum())
+        sub = np.where(valid, rows.usage(days) - q, 0.0)
+        # Projected subgradient: a row with a zero price and slack cannot move.
+        sub = np.where((lam <= 0) & (sub < 0), 0.0, sub)
+        norm = float((sub**2).sum())
         if norm <= 0:
-            break
-        step = theta * max(target - best, 1.0) / norm
-        lam_p = np.maximum(0.0, lam_p + step * sub_p)
-        lam_r = np.maximum(0.0, lam_r + step * sub_r)
-        costs, days = data.solve(lam_p, lam_r)
-        value = float(costs.sum()) - float(
-            (lam_p * q_proc).sum() + (lam_r * q_rec).sum()
-        )
-        if value > best + 1e-6:
+            break  # the relaxed answer respects every row: it is optimal for the relaxation
+        # Polyak step towards a target a little above the best bound so far (capped by the known
+        # upper bound): aiming at a far upper bound overshoots and stalls the ascent.
+        room_up = INF if upper is None else float(upper) - best
+        target = best + max(1.0, min(room_up, TARGET_RISE * abs(best) + 1.0))
+        step = theta * (target - value) / norm
+        lam = np.maximum(0.0, lam + step * sub)
+        price = rows.prices(lam)
+        costs, days = data.solve(price)
+        value = float(costs.sum()) - float((lam * q).sum())
+        if value > best + 1e-9 * abs(best):
             best = value
+            best_lam = lam
             stall = 0
-            history.append((time.perf_counter() - started, math.ceil(best - 1e-6)))
+            history.append((time.perf_counter() - started, _ceil(best)))
         else:
             stall += 1
             if stall >= THETA_PATIENCE:
                 theta /= 2
                 stall = 0
+                lam = best_lam
+                price = rows.prices(lam)
+                costs, days = data.solve(price)
+                value = best
                 if theta < 1e-4:
                     break
-    lag = math.ceil(best - 1e-6)
+    lag = _ceil(best)
     return BoundReport(
         bound=max(lb0, cap, lag),
         chain=lb0,
@@ -396,6 +526,11 @@ def lagrangian_bound(
         seconds=time.perf_counter() - started,
         history=history,
     )
+
+
+def _ceil(value: float) -> int:
+    """Round a float bound up to an integer, allowing for float64 rounding at large magnitudes."""
+    return math.ceil(value - max(1e-6, 1e-12 * abs(value)))
 
 
 def lower_bound(

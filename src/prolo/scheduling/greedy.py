@@ -7,8 +7,12 @@ and the course retries from the next first day, as a receptionist would.
 
 - `receptionist` (the baseline): the first free time of that day; the course's clinician (preferred,
   else the one of session 1) only breaks ties.
-- `smart` (the engine's first solution): on that same first day, the slot and clinician with the
-  lowest time-deviation + clinician-change cost.
+- `smart` (an engine start): on that same first day, the slot and clinician with the lowest
+  time-deviation + clinician-change cost.
+- `spread` (an engine start for loaded clinics): each later session on the LAST day of its
+  14-21-day window that has room (falling back to the first-fit chain when that fails), with the
+  course's clinician at their first free time that day (else the receptionist's first free time). Stretched gaps cost far less than start delay in the objective, and leave the near days
+  free for patients still arriving.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from prolo.scheduling.timegrid import (
     to_schedule,
 )
 
-Policy = Literal["receptionist", "smart"]
+Policy = Literal["receptionist", "smart", "spread"]
 
 
 def choose(
@@ -41,7 +45,13 @@ def choose(
     policy: Policy,
 ) -> tuple[int, int]:
     """Pick (clinician, start) among a day's options under `policy`."""
-    if policy == "receptionist":
+    if policy == "spread" and ref is not None:
+        for k, m in options:
+            if k == ref:
+                return k, lowest_bit(
+                    m
+                )  # the course's clinician, at their first free time
+    if policy in ("receptionist", "spread"):
         earliest = min(lowest_bit(m) for _, m in options)
         for k, m in options:
             if k == ref and (m >> earliest) & 1:
@@ -82,6 +92,8 @@ def book_first_fit(
         ref = chain[0].clinician
     if chain:
         placed = _extend(grid, occ, course, chain, policy, ref)
+        if placed is None and policy == "spread":
+            placed = _extend(grid, occ, course, chain, "receptionist", ref)
         return tuple(placed) if placed is not None else course.fixed
     first = max(course.release, 0, from_day)
     # The chain needs (k - 1) * gap_min days after its first day.
@@ -95,9 +107,10 @@ def book_first_fit(
         clin, start = choose(grid, course, opts, ref, policy)
         p1 = occ.place(day, start, clin, grid.proc_first)
         occ.book(p1)
-        placed = _extend(
-            grid, occ, course, [p1], policy, ref if ref is not None else clin
-        )
+        ref1 = ref if ref is not None else clin
+        placed = _extend(grid, occ, course, [p1], policy, ref1)
+        if placed is None and policy == "spread":
+            placed = _extend(grid, occ, course, [p1], "receptionist", ref1)
         if placed is not None:
             return tuple(placed)
         occ.unbook(p1)
@@ -119,9 +132,10 @@ def _extend(
         session = len(chain) + len(added) + 1
         prev = (added[-1] if added else chain[-1]).day
         done = False
-        for day in range(
+        window = range(
             prev + grid.gap_min, min(prev + grid.gap_max, grid.horizon - 1) + 1
-        ):
+        )
+        for day in reversed(window) if policy == "spread" else window:
             opts = occ.options(course, day, session)
             if opts:
                 clin, start = choose(grid, course, opts, ref, policy)

@@ -174,12 +174,25 @@ class Course(_Model):
 
 
 class Weights(_Model):
-    """Objective weights (see docs/scheduling.md for the formula)."""
+    """Objective weights (see docs/scheduling.md for the formula and the order they encode).
 
-    unscheduled_course: int = Field(default=100_000, ge=0)
-    start_delay_day: int = Field(default=12, ge=0)
-    gap_stretch_day: int = Field(default=6, ge=0)
-    clinician_change: int = Field(default=24, ge=0)
+    The defaults make the objective lexicographic per course, in the issue's order (whole course,
+    early start, then compact gaps, same clinician, preferred time); `weight_order_problems` checks
+    the bounds for a given instance. With k_max = 8 sessions and the 5-minute grid:
+    - a session off the reference clinician (2,500) costs more than the course's largest total time
+      deviation (8 x 279 = 2,232 grid steps even for a 24-hour opening day);
+    - a day of gap stretch (25,000) costs more than the course's largest continuity + time cost
+      (8 x 2,500 + 2,232 = 22,232);
+    - a day of start delay (1,250,000) costs more than the course's largest stretch + continuity +
+      time cost (7 x 7 x 25,000 + 22,232 = 1,247,232 with 14-21-day gaps);
+    - a course left unscheduled (2 x 10^9) costs more than any booked course can (1,097 days of
+      delay x 1,250,000 + 1,247,232 ~ 1.37 x 10^9 at the longest allowed horizon, 3 x 366 days).
+    """
+
+    unscheduled_course: int = Field(default=2_000_000_000, ge=0)
+    start_delay_day: int = Field(default=1_250_000, ge=0)
+    gap_stretch_day: int = Field(default=25_000, ge=0)
+    clinician_change: int = Field(default=2_500, ge=0)
     time_deviation_step: int = Field(default=1, ge=0)
 
 
@@ -405,6 +418,70 @@ def check_instance(instance: Instance) -> None:
                     field=f"{fwhere}.procedure_start",
                 )
             _check_grid(fixed.recovery_minutes, grid, f"{fwhere}.recovery_minutes")
+
+
+def max_deviation_steps(instance: Instance) -> int:
+    """The largest time deviation (grid steps) one session can have: the longest opening day, less
+    the shortest session, in grid steps (0 when the clinic has no opening hours)."""
+    clinic = instance.clinic
+    rules = clinic.session
+    shortest = (
+        min(rules.procedure_minutes, rules.first_procedure_minutes)
+        + rules.recovery_min_minutes
+    )
+    spans = [
+        max(minutes_of(w.end) for w in windows)
+        - min(minutes_of(w.start) for w in windows)
+        for windows in clinic.opening_hours.values()
+        if windows
+    ]
+    if not spans:
+        return 0
+    return max(0, max(spans) - shortest) // clinic.grid_minutes
+
+
+def weight_order_problems(instance: Instance) -> list[str]:
+    """The dominance conditions of the objective's order that this instance's weights break.
+
+    Empty when, for every course: a clinician change outweighs the course's largest total time
+    deviation; a day of gap stretch outweighs its largest continuity + time cost; a day of start
+    delay outweighs its largest stretch + continuity + time cost; and leaving the course out costs
+    more than booking it anywhere in the horizon (docs/scheduling.md, "The objective").
+    """
+    w = instance.weights
+    rules = instance.clinic.course
+    k = rules.max_sessions
+    dev = k * max_deviation_steps(instance) * w.time_deviation_step
+    continuity_time = k * w.clinician_change + dev
+    stretch_days = (k - 1) * (rules.max_gap_days - rules.min_gap_days)
+    below_start = stretch_days * w.gap_stretch_day + continuity_time
+    booked_max = (instance.horizon.days - 1) * w.start_delay_day + below_start
+    checks = (
+        ("clinician_change", w.clinician_change, "time deviation cost", dev),
+        (
+            "gap_stretch_day",
+            w.gap_stretch_day,
+            "continuity + time cost",
+            continuity_time,
+        ),
+        (
+            "start_delay_day",
+            w.start_delay_day,
+            "stretch + continuity + time cost",
+            below_start,
+        ),
+        (
+            "unscheduled_course",
+            w.unscheduled_course,
+            "cost of a booked course",
+            booked_max,
+        ),
+    )
+    return [
+        f"{name} ({value}) must exceed a course's largest {what} ({limit})"
+        for name, value, what, limit in checks
+        if value <= limit
+    ]
 
 
 def load_instance(text: str | bytes) -> Instance:

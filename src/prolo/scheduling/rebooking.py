@@ -7,8 +7,10 @@ before the affected one and gets the cheapest completion of the rest (the exact 
 moves and no fixed (booked/done) session moves: this is by construction, and `other_patients_moved`
 reports it. For an absence, each affected session first tries the same day and time band with
 another clinician, which keeps the chain; otherwise the course is re-chained from that session.
-A course that cannot be repaired within the rules is reported in `failed` and its planned (non-fixed)
-sessions are released, so the schedule stays valid.
+A course that cannot be repaired without moving someone else is reported in `failed` and left
+exactly as it was (nothing of it is committed or released); `proposals` then carries the smallest
+repair that moves one other patient (computed, NOT committed), which a receptionist may accept
+explicitly with `Rebooker.accept(proposal)` (the same as `apply(d, allow_other_moves=True)`).
 """
 
 from __future__ import annotations
@@ -32,12 +34,13 @@ from prolo.scheduling.timegrid import (
     to_schedule,
 )
 
-Kind = Literal["cancel", "no_show", "absence"]
+Kind = Literal["cancel", "no_show", "absence", "withdraw"]
 
 
 @dataclass(frozen=True)
 class Disruption:
-    """cancel / no_show: `course_id` + `session`; absence: `clinician_id` + `day` (local date)."""
+    """cancel / no_show: `course_id` + `session`; absence: `clinician_id` + `day` (local date);
+    withdraw: `course_id` (the patient stops the course: its planned sessions are freed on purpose)."""
 
     kind: Kind
     course_id: str | None = None
@@ -76,6 +79,29 @@ class Move:
         }
 
 
+@dataclass(frozen=True)
+class Proposal:
+    """A repair of `course_id` that moves `other_patients_moved` other patients: not committed.
+
+    `moves` lists every session that would move (the course's and the other patient's);
+    `objective_after` is the plan's objective if accepted. Accept it with `Rebooker.accept`.
+    """
+
+    course_id: str
+    disruption: Disruption
+    moves: list[Move]
+    other_patients_moved: int
+    objective_after: int
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "course_id": self.course_id,
+            "moves": [m.as_dict() for m in self.moves],
+            "other_patients_moved": self.other_patients_moved,
+            "objective_after": self.objective_after,
+        }
+
+
 @dataclass
 class RebookResult:
     moved: list[Move]
@@ -85,11 +111,18 @@ class RebookResult:
     objective_after: int
     seconds: float
     affected_courses: list[str] = field(default_factory=list)
+    proposals: list[Proposal] = field(default_factory=list)
+
+    @property
+    def proposal(self) -> Proposal | None:
+        """The first failed course's proposal (None when nothing failed or none exists)."""
+        return self.proposals[0] if self.proposals else None
 
     def as_dict(self) -> dict[str, object]:
         return {
             "moved": [m.as_dict() for m in self.moved],
             "failed": self.failed,
+            "proposals": [p.as_dict() for p in self.proposals],
             "affected_courses": self.affected_courses,
             "other_patients_moved": self.other_patients_moved,
             "objective_before": self.objective_before,
@@ -123,6 +156,22 @@ class Rebooker:
     def _affected(self, d: Disruption) -> list[tuple[int, int]]:
         """(course index, 0-based session position) pairs hit by the disruption."""
         grid = self.grid
+        if d.kind == "withdraw":
+            if d.course_id is None:
+                raise InvalidInputError("withdraw needs a course id", field="course_id")
+            ci = self.course_index.get(d.course_id)
+            if ci is None:
+                raise UnknownIdError(
+                    f"course_id: unknown course {d.course_id!r}", field="course_id"
+                )
+            chain = self.plan[ci]
+            j = next((i for i, p in enumerate(chain) if not p.fixed), None)
+            if j is None:
+                raise InvalidInputError(
+                    f"course_id: {d.course_id} has no planned (not fixed) session to free",
+                    field="course_id",
+                )
+            return [(ci, j)]
         if d.kind in ("cancel", "no_show"):
             if d.course_id is None or d.session is None:
                 raise InvalidInputError(
@@ -170,9 +219,11 @@ class Rebooker:
     ) -> RebookResult:
         """Repair the courses `d` affects. With commit=False the state is restored afterwards.
 
-        By default no other patient moves. With `allow_other_moves`, a course that cannot be
-        repaired may take the day of one other (not fixed) course's session, which is then
-        re-chained itself; `other_patients_moved` counts such patients.
+        By default no other patient moves: a course that cannot be repaired is left unchanged,
+        listed in `failed`, and (when one exists) gets a `Proposal` that moves one other patient,
+        computed but not committed. With `allow_other_moves` (what `accept` uses) such a repair
+        is committed: the course takes the day of one other (not fixed) course's session, which
+        is re-chained itself; `other_patients_moved` counts such patients.
         """
         started = time.perf_counter()
         grid = self.grid
@@ -194,6 +245,7 @@ class Rebooker:
         if absence is not None:
             self.occ.block_clinician_day(*absence)
         failed: list[str] = []
+        proposals: list[Proposal] = []
         new: dict[int, tuple[Placement, ...]] = {}
         others_moved = 0
         affected = {ci for ci, _ in hits}
@@ -209,6 +261,9 @@ class Rebooker:
                 continue
             prefix = old[:j]
             chain = None
+            if d.kind == "withdraw":
+                new[ci] = prefix  # deliberately freed: reported as moves with no target
+                continue
             if d.kind == "absence":
                 chain = self._same_day(ci, old, j)
             if chain is None:
@@ -230,10 +285,14 @@ class Rebooker:
                         new[vi] = v_new
                         affected.add(vi)
                         others_moved += 1
+                elif chain is None:
+                    proposal = self._propose(d, ci, prefix, min_day, forbid, affected)
+                    if proposal is not None:
+                        proposals.append(proposal)
             if chain is None:
                 failed.append(course.id)
-                chain = course.fixed
-            for p in chain:
+                chain = old  # left exactly as it was: nothing is committed or released
+            for p in chain[j:]:
                 if not p.fixed:
                     self.occ.book(p)
             new[ci] = chain
@@ -251,6 +310,7 @@ class Rebooker:
             objective_after=self.total - before + after,
             seconds=time.perf_counter() - started,
             affected_courses=[grid.courses[ci].id for ci in saved],
+            proposals=proposals,
         )
         if commit:
             self.total = result.objective_after
@@ -269,6 +329,44 @@ class Rebooker:
                         self.occ.book(p)
                 self.plan[ci] = chain
         return result
+
+    def accept(self, proposal: Proposal) -> RebookResult:
+        """Commit a proposal: repair its disruption allowing one other patient to move per course."""
+        return self.apply(proposal.disruption, allow_other_moves=True)
+
+    def _propose(
+        self,
+        d: Disruption,
+        ci: int,
+        prefix: tuple[Placement, ...],
+        min_day: int,
+        forbid: list[int],
+        affected: set[int],
+    ) -> Proposal | None:
+        """The allow-moves repair of course `ci`, computed and then undone (occ is unchanged)."""
+        grid = self.grid
+        ejected = self._eject(ci, prefix, min_day, forbid, affected)
+        if ejected is None:
+            return None
+        chain, (vi, v_old, v_new) = ejected
+        old = self.plan[ci]
+        moves = self._moves(ci, old, chain) + self._moves(vi, v_old, v_new)
+        courses = grid.courses
+        delta = (
+            course_cost(grid, courses[ci], chain)
+            - course_cost(grid, courses[ci], old)
+            + course_cost(grid, courses[vi], v_new)
+            - course_cost(grid, courses[vi], v_old)
+        )
+        for p in chain[len(prefix) :]:
+            self.occ.unbook(p)
+        for p in v_new:
+            if not p.fixed:
+                self.occ.unbook(p)
+        for p in v_old:
+            if not p.fixed:
+                self.occ.book(p)
+        return Proposal(courses[ci].id, d, moves, 1, self.total + delta)
 
     def _eject(
         self,
@@ -318,9 +416,9 @@ class Rebooker:
                 grid, self.occ, course, prefix, min_day=min_day, forbid_days=forbid
             )
             if found is not None:
-                for p in found.chain:
-                    if not p.fixed:
-                        self.occ.book(p)
+                added = found.chain[len(prefix) :]  # the prefix stays booked throughout
+                for p in added:
+                    self.occ.book(p)
                 again = best_chain(
                     grid, self.occ, v_course, v_old[:jv], min_day=v_old[jv].day
                 )
@@ -328,9 +426,8 @@ class Rebooker:
                     for p in again.chain[jv:]:
                         self.occ.book(p)
                     return found.chain, (vi, v_old, again.chain)
-                for p in found.chain:
-                    if not p.fixed:
-                        self.occ.unbook(p)
+                for p in added:
+                    self.occ.unbook(p)
             for p in v_old[jv:]:
                 self.occ.book(p)
         return None

@@ -391,6 +391,24 @@ def course_terms(
     }
 
 
+TIERS = (
+    "unscheduled",
+    "start_delay",
+    "gap_stretch",
+    "clinician_change",
+    "time_deviation",
+)
+"""The objective's terms in the issue's order (the per-course lexicographic order)."""
+
+
+def course_tiers(
+    grid: Grid, course: CourseData, chain: Sequence[Placement]
+) -> tuple[int, ...]:
+    """The course's weighted terms as a tuple in `TIERS` order (compare lexicographically)."""
+    terms = course_terms(grid, course, chain)
+    return tuple(terms.get(name, 0) for name in TIERS)
+
+
 def course_cost(grid: Grid, course: CourseData, chain: Sequence[Placement]) -> int:
     return sum(course_terms(grid, course, chain).values())
 
