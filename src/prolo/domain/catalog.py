@@ -11,13 +11,17 @@ reading) and caches the result; the catalog is immutable.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from functools import cache
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from prolo.domain.errors import ReferenceDataError, UnknownIdError
 from prolo.domain.reference import load_model, require_sources
+
+T = TypeVar("T")
 
 CATALOG_FILE = "catalog.yaml"
 
@@ -209,6 +213,13 @@ class _CatalogFile(_Frozen):
     conditions: list[_ConditionRow]
 
 
+def _lookup(table: Mapping[str, T], key: str, noun: str, field: str) -> T:
+    try:
+        return table[key]
+    except KeyError:
+        raise UnknownIdError(f"unknown {noun} {key!r}", field=field) from None
+
+
 class Catalog(_Frozen):
     """Regions, conditions and injection sites, each by id."""
 
@@ -220,28 +231,15 @@ class Catalog(_Frozen):
 
     def condition(self, condition_id: str) -> Condition:
         """The condition with this id, or UnknownIdError naming it."""
-        try:
-            return self.conditions[condition_id]
-        except KeyError:
-            raise UnknownIdError(
-                f"unknown condition id {condition_id!r}", field="condition"
-            ) from None
+        return _lookup(self.conditions, condition_id, "condition id", "condition")
 
     def region(self, region_id: str) -> Region:
-        try:
-            return self.regions[region_id]
-        except KeyError:
-            raise UnknownIdError(
-                f"unknown region id {region_id!r}", field="region"
-            ) from None
+        """The body region with this id, or UnknownIdError naming it."""
+        return _lookup(self.regions, region_id, "region id", "region")
 
     def site(self, site_id: str) -> InjectionSite:
-        try:
-            return self.sites[site_id]
-        except KeyError:
-            raise UnknownIdError(
-                f"unknown injection site id {site_id!r}", field="site"
-            ) from None
+        """The injection site with this id, or UnknownIdError naming it."""
+        return _lookup(self.sites, site_id, "injection site id", "site")
 
     def sites_for(self, condition_id: str) -> list[InjectionSite]:
         """The injection sites of a condition, in catalog order."""
