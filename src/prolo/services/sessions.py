@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 
 from prolo.domain import protocol
-from prolo.domain.catalog import load_catalog
+from prolo.domain.catalog import InjectionSite, load_catalog
+from prolo.services import checkin
 from prolo.services import clinic as clinic_service
 from prolo.services.context import Actor, audit, authorize
+from prolo.services.courses import clinic_zone, local_date
 from prolo.services.errors import (
     ConflictError,
     InvalidInputError,
@@ -24,7 +27,14 @@ from prolo.services.errors import (
     use_case,
 )
 from prolo.services.permissions import Permission
-from prolo.store.records import AppointmentStatus, Role, SessionRecord
+from prolo.store.records import (
+    Appointment,
+    AppointmentStatus,
+    Course,
+    Patient,
+    Role,
+    SessionRecord,
+)
 from prolo.store.unit_of_work import UnitOfWork
 
 SessionEvent = protocol.SessionEvent
@@ -97,6 +107,8 @@ def start_session(
         raise ConflictError(
             "this appointment's session is already open", reason="duplicate"
         )
+    # a red flag raised at self check-in stops the session until a clinician clears it
+    checkin.require_cleared(uow, actor, appointment.id)
     course = uow.courses.get(actor.clinic_id, appointment.course_id)
     assert course is not None
     now = uow.now()
@@ -363,3 +375,195 @@ def patients_from_lot(
             patient_id=pid,
         )
     return ids
+
+
+# --------------------------------------------------------------------------- the day and the runner
+
+
+class DayStatus(StrEnum):
+    """Where a session of the day stands, as the clinician's list shows it."""
+
+    booked = "booked"
+    checked_in = "checked_in"
+    in_progress = "in_progress"
+    done = "done"
+    aborted = "aborted"
+    cancelled = "cancelled"
+    no_show = "no_show"
+
+
+@dataclass(frozen=True, slots=True)
+class DayEntry:
+    """One appointment of the day with its patient, condition, clinician and session state."""
+
+    appointment: Appointment
+    patient: Patient
+    condition_id: str
+    clinician_name: str
+    session: SessionRecord | None
+    status: DayStatus
+    red_flags: tuple[checkin.RedFlag, ...] = ()
+    """Red flags from the patient's self check-in that still stop the session."""
+
+
+def day_status(appointment: Appointment, session: SessionRecord | None) -> DayStatus:
+    """booked / checked in / in progress / done (or aborted, cancelled, no-show)."""
+    if appointment.status is AppointmentStatus.cancelled:
+        return DayStatus.cancelled
+    if appointment.status is AppointmentStatus.no_show:
+        return DayStatus.no_show
+    if session is not None:
+        if session.state == protocol.SessionStep.aborted.value:
+            return DayStatus.aborted
+        if session.state == protocol.SessionStep.discharged.value:
+            return DayStatus.done
+        return DayStatus.in_progress
+    if appointment.status is AppointmentStatus.done:
+        return DayStatus.done
+    if appointment.status is AppointmentStatus.checked_in:
+        return DayStatus.checked_in
+    return DayStatus.booked
+
+
+@use_case
+def day_list(
+    uow: UnitOfWork, actor: Actor, *, day: date | None = None
+) -> list[DayEntry]:
+    """The clinic's sessions on `day` (default: today in the clinic's timezone), in time order,
+    each with where it stands. For the treatment-room staff (session.read)."""
+    authorize(actor, Permission.session_read)
+    zone = clinic_zone(uow, actor.clinic_id)
+    on = day or local_date(uow.now(), zone)
+    start = datetime.combine(on, time(0, 0), zone)
+    end = datetime.combine(on + timedelta(days=1), time(0, 0), zone)
+    page = uow.appointments.page(
+        actor.clinic_id, starts_from=start, starts_before=end, limit=500, offset=0
+    )
+    names = {m.id: m.name for m in uow.staff.members(actor.clinic_id)}
+    entries: list[DayEntry] = []
+    for appointment in sorted(page.items, key=lambda a: a.starts_at):
+        patient = uow.patients.get(actor.clinic_id, appointment.patient_id)
+        course = uow.courses.get(actor.clinic_id, appointment.course_id)
+        if patient is None or course is None:  # pragma: no cover - foreign keys
+            continue
+        session = uow.sessions.by_appointment(appointment.id)
+        entries.append(
+            DayEntry(
+                appointment=appointment,
+                patient=patient,
+                condition_id=course.condition_id,
+                clinician_name=names.get(appointment.clinician_id, ""),
+                session=session,
+                status=day_status(appointment, session),
+                red_flags=checkin.red_flags(uow, actor, appointment.id),
+            )
+        )
+        audit(
+            uow,
+            actor,
+            "session.day_list",
+            resource_type="appointment",
+            resource_id=appointment.id,
+            patient_id=appointment.patient_id,
+        )
+    return entries
+
+
+@dataclass(frozen=True, slots=True)
+class RunnerView:
+    """What the treatment-room runner needs: the appointment, its patient and course, the
+    session so far (None before check-in), the clinic's session rules, the injection sites of
+    the condition, the published protocol templates for it, and the server's time."""
+
+    appointment: Appointment
+    patient: Patient
+    course: Course
+    session: SessionDetail | None
+    rules: protocol.SessionRules
+    sites: tuple[InjectionSite, ...]
+    templates: tuple[protocol.ProtocolTemplate, ...]
+    now: datetime
+    red_flags: tuple[checkin.RedFlag, ...] = ()
+
+
+@use_case
+def runner_view(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    appointment_id: uuid.UUID | None = None,
+    session_id: uuid.UUID | None = None,
+) -> RunnerView:
+    """The runner's data for an appointment or a session (give one of them)."""
+    if (appointment_id is None) == (session_id is None):
+        raise InvalidInputError(
+            "give an appointment id or a session id", field="appointment_id"
+        )
+    if session_id is not None:
+        appointment_id = _record(uow, actor, session_id).appointment_id
+    assert appointment_id is not None
+    appointment = uow.appointments.get(actor.clinic_id, appointment_id)
+    if appointment is None or (
+        actor.role is Role.patient and appointment.patient_id != actor.patient_id
+    ):
+        raise NotFoundError(f"no appointment {appointment_id}")
+    authorize(actor, Permission.session_read, patient_id=appointment.patient_id)
+    patient = uow.patients.get(actor.clinic_id, appointment.patient_id)
+    course = uow.courses.get(actor.clinic_id, appointment.course_id)
+    assert patient is not None  # a foreign key
+    assert course is not None  # a foreign key
+    record = uow.sessions.by_appointment(appointment.id)
+    catalog = load_catalog()
+    audit(
+        uow,
+        actor,
+        "session.runner",
+        resource_type="appointment",
+        resource_id=appointment.id,
+        patient_id=appointment.patient_id,
+    )
+    return RunnerView(
+        appointment=appointment,
+        patient=patient,
+        course=course,
+        session=None if record is None else _detail(uow, actor, record),
+        rules=clinic_service.session_rules(uow, actor.clinic_id),
+        sites=tuple(catalog.sites_for(course.condition_id)),
+        templates=tuple(
+            protocol.load_protocol_templates().for_condition(course.condition_id)
+        ),
+        now=uow.now(),
+        red_flags=checkin.red_flags(uow, actor, appointment.id),
+    )
+
+
+@use_case
+def report_adverse_event(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    session_id: uuid.UUID,
+    kind: str,
+    severity: str,
+    outcome: str,
+    action: str | None = None,
+    description: str | None = None,
+    onset: datetime | None = None,
+    expected_version: int | None = None,
+) -> SessionDetail:
+    """Record an adverse event of a session; its onset defaults to now."""
+    event = protocol.ReportAdverseEvent(
+        event=kind,
+        severity=severity,
+        outcome=outcome,
+        action=(action or "").strip() or None,
+        description=(description or "").strip() or None,
+        onset=onset or uow.now(),
+    )
+    return record_event(
+        uow,
+        actor,
+        session_id=session_id,
+        event=event,
+        expected_version=expected_version,
+    )
