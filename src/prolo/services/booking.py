@@ -21,7 +21,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from prolo.domain.clock import require_aware
-from prolo.domain.course import check_dates, plan_windows
+from prolo.domain.course import Problem, check_dates, plan_windows
 from prolo.services import clinic as clinic_service
 from prolo.services.context import Actor, audit, authorize
 from prolo.services.courses import active, local_date, require_course
@@ -93,7 +93,7 @@ def block_lengths(uow: UnitOfWork, clinic_id: uuid.UUID) -> tuple[timedelta, tim
     )
 
 
-def _new(
+def new_appointment(
     course: Course,
     request: SlotRequest,
     procedure: timedelta,
@@ -124,7 +124,7 @@ def _new(
 
 
 @dataclass
-class _Resources:
+class ClinicResources:
     clinic: Clinic
     zone: ZoneInfo
     clinicians: dict[uuid.UUID, StaffMember]
@@ -132,11 +132,11 @@ class _Resources:
     places: set[uuid.UUID]
 
 
-def _resources(uow: UnitOfWork, clinic_id: uuid.UUID) -> _Resources:
+def load_resources(uow: UnitOfWork, clinic_id: uuid.UUID) -> ClinicResources:
     found = uow.clinics.get(clinic_id)
     if found is None:
         raise NotFoundError("the clinic does not exist")
-    return _Resources(
+    return ClinicResources(
         clinic=found,
         zone=ZoneInfo(found.timezone),
         clinicians={s.id: s for s in uow.staff.members(clinic_id, role=Role.clinician)},
@@ -149,7 +149,7 @@ def _within(blocks: Iterable[tuple[time, time]], start: time, end: time) -> bool
     return any(a <= start and end <= b for a, b in blocks)
 
 
-def _unavailable(res: _Resources, item: NewAppointment) -> str | None:
+def _unavailable(res: ClinicResources, item: NewAppointment) -> str | None:
     """Why the clinic or the clinician cannot take this session (None: they can)."""
     start = item.starts_at.astimezone(res.zone)
     proc_end = item.ends_at.astimezone(res.zone)
@@ -180,9 +180,9 @@ def _unavailable(res: _Resources, item: NewAppointment) -> str | None:
     return None
 
 
-def _check_available(
+def check_available(
     uow: UnitOfWork,
-    res: _Resources,
+    res: ClinicResources,
     item: NewAppointment,
     *,
     ignore: Sequence[uuid.UUID] = (),
@@ -300,22 +300,22 @@ def book_sessions(
             f"session(s) {sorted(taken)} are already booked; move them instead",
             reason="duplicate",
         )
-    res = _resources(uow, actor.clinic_id)
+    res = load_resources(uow, actor.clinic_id)
     procedure, recovery = block_lengths(uow, actor.clinic_id)
     drafts = [
-        _new(course, s, procedure, recovery, override=None, actor=actor)
+        new_appointment(course, s, procedure, recovery, override=None, actor=actor)
         for s in sessions
     ]
     dates = {a.session_number: local_date(a.starts_at, res.zone) for a in existing}
     dates.update({d.session_number: local_date(d.starts_at, res.zone) for d in drafts})
     override = _check_course_rules(uow, actor, course, dates, override_reason)
     items = [
-        _new(course, s, procedure, recovery, override=override, actor=actor)
+        new_appointment(course, s, procedure, recovery, override=override, actor=actor)
         for s in sessions
     ]
     _check_not_past(uow, actor, items, historical)
     for item in sorted(items, key=lambda i: i.starts_at):
-        _check_available(uow, res, item)
+        check_available(uow, res, item)
     booked = uow.appointments.add_many(actor.clinic_id, items)
     first = min(dates.items())[1]
     changes: dict[str, object] = {}
@@ -534,18 +534,22 @@ def move(
         )
     course = uow.courses.lock(actor.clinic_id, found.course_id)
     assert course is not None
-    res = _resources(uow, actor.clinic_id)
+    res = load_resources(uow, actor.clinic_id)
     procedure, recovery = block_lengths(uow, actor.clinic_id)
-    draft = _new(course, slot, procedure, recovery, override=None, actor=actor)
+    draft = new_appointment(
+        course, slot, procedure, recovery, override=None, actor=actor
+    )
     others = [
         a for a in active(uow.appointments.for_course(course.id)) if a.id != found.id
     ]
     dates = {a.session_number: local_date(a.starts_at, res.zone) for a in others}
     dates[draft.session_number] = local_date(draft.starts_at, res.zone)
     override = _check_course_rules(uow, actor, course, dates, override_reason)
-    item = _new(course, slot, procedure, recovery, override=override, actor=actor)
+    item = new_appointment(
+        course, slot, procedure, recovery, override=override, actor=actor
+    )
     _check_not_past(uow, actor, [item], historical=False)
-    _check_available(uow, res, item, ignore=[found.id])
+    check_available(uow, res, item, ignore=[found.id])
     moved = uow.appointments.move(
         found.id, expected_version=expected_version, item=item, updated_at=uow.now()
     )
@@ -568,12 +572,307 @@ def move(
     return moved
 
 
+# --------------------------------------------------------------------------- the desk
+
+
+def require_desk(actor: Actor) -> None:
+    """Raise ForbiddenError unless `actor` may open the reception desk pages."""
+    authorize(actor, Permission.reception_desk)
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarEntry:
+    """An appointment as the reception calendar shows it: who, and which session of how many."""
+
+    appointment: Appointment
+    patient_name: str
+    planned_sessions: int
+    condition_id: str
+
+
+@use_case
+def calendar(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    starts_from: datetime,
+    starts_before: datetime,
+    statuses: Sequence[AppointmentStatus] | None = None,
+) -> list[CalendarEntry]:
+    """Every appointment starting in [starts_from, starts_before) (cancelled and no-show ones
+    too unless `statuses` says otherwise), with the patient's name and the course's size.
+    Staff only: a patient reads their own appointments with `list_appointments`."""
+    require_aware(starts_from, "starts_from")
+    require_aware(starts_before, "starts_before")
+    authorize(actor, Permission.booking_read)
+    if actor.role is Role.patient:
+        raise NotFoundError("no calendar")
+    if starts_before - starts_from > timedelta(days=42):
+        raise InvalidInputError("show at most six weeks at once", field="starts_before")
+    found: list[Appointment] = []
+    offset = 0
+    while True:
+        page = uow.appointments.page(
+            actor.clinic_id,
+            starts_from=starts_from,
+            starts_before=starts_before,
+            statuses=statuses,
+            limit=200,
+            offset=offset,
+        )
+        found.extend(page.items)
+        offset += len(page.items)
+        if not page.items or offset >= page.total:
+            break
+    names: dict[uuid.UUID, str] = {}
+    course_of: dict[uuid.UUID, Course] = {}
+    entries: list[CalendarEntry] = []
+    for a in sorted(found, key=lambda a: (a.starts_at, a.session_number)):
+        if a.patient_id not in names:
+            patient = uow.patients.get(actor.clinic_id, a.patient_id)
+            names[a.patient_id] = patient.name if patient else "?"
+            audit(
+                uow,
+                actor,
+                "appointment.list",
+                resource_type="appointment",
+                patient_id=a.patient_id,
+            )
+        if a.course_id not in course_of:
+            course = uow.courses.get(actor.clinic_id, a.course_id)
+            assert course is not None  # a foreign key
+            course_of[a.course_id] = course
+        course = course_of[a.course_id]
+        entries.append(
+            CalendarEntry(
+                a, names[a.patient_id], course.planned_sessions, course.condition_id
+            )
+        )
+    return entries
+
+
+@dataclass(frozen=True, slots=True)
+class PlanCheck:
+    """What is wrong with a course's planned sessions, before booking them: the course rules
+    broken (`prolo.domain.course` problems, in plain words) and, per session number, why that
+    session cannot be booked where it is (closed, off roster, on leave, taken, in the past)."""
+
+    rule_problems: tuple[Problem, ...]
+    session_problems: dict[int, str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.rule_problems and not self.session_problems
+
+
+@use_case
+def check_plan(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    course_id: uuid.UUID,
+    sessions: Sequence[SlotRequest],
+) -> PlanCheck:
+    """Check sessions as `book_sessions` would, without booking anything, and report every
+    problem instead of stopping at the first."""
+    course = require_course(uow, actor, course_id)
+    authorize(actor, Permission.booking_write, patient_id=course.patient_id)
+    if not sessions:
+        raise InvalidInputError("no sessions to check", field="sessions")
+    res = load_resources(uow, actor.clinic_id)
+    procedure, recovery = block_lengths(uow, actor.clinic_id)
+    existing = [
+        a
+        for a in active(uow.appointments.for_course(course.id))
+        if a.session_number not in {s.session_number for s in sessions}
+    ]
+    drafts = [
+        new_appointment(course, s, procedure, recovery, override=None, actor=actor)
+        for s in sessions
+    ]
+    dates = {a.session_number: local_date(a.starts_at, res.zone) for a in existing}
+    dates.update({d.session_number: local_date(d.starts_at, res.zone) for d in drafts})
+    rules = clinic_service.course_rules(uow, course.clinic_id)
+    numbers = sorted(dates)
+    problems = check_dates(
+        [dates[n] for n in numbers],
+        rules,
+        partial=True,
+        extension_reason=course.extra_sessions_reason,
+    )
+    # check_dates numbers the dates 1..n in order; map them back to session numbers
+    renumbered = tuple(
+        Problem(
+            p.code,
+            p.message,
+            tuple(numbers[i - 1] for i in p.sessions if i <= len(numbers)),
+        )
+        for p in problems
+    )
+    now = uow.now()
+    per_session: dict[int, str] = {}
+    for item in sorted(drafts, key=lambda d: d.starts_at):
+        if item.starts_at < now:
+            per_session[item.session_number] = "it starts in the past"
+            continue
+        why = _unavailable(res, item)
+        if why is None:
+            busy = uow.appointments.conflicts(
+                item,
+                ignore_ids=[
+                    a.id for a in existing if a.session_number == item.session_number
+                ],
+            )
+            if busy:
+                why = "already booked: " + ", ".join(b.replace("_", " ") for b in busy)
+        if why is not None:
+            per_session[item.session_number] = why
+    return PlanCheck(renumbered, per_session)
+
+
 # --------------------------------------------------------------------------- free slots
+
+
+class SlotFinder:
+    """Free start times over a span of days, from one read of the clinic's bookings.
+
+    Loads the active appointments of [first_day, last_day] once (and the patient's, when given),
+    then answers any number of searches inside that span in memory. `ignore_ids`: appointments
+    treated as free (none by default). `hold(slot)` marks a chosen slot busy for later searches."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        res: ClinicResources,
+        *,
+        first_day: date,
+        last_day: date,
+        not_before: datetime,
+        patient_id: uuid.UUID | None,
+        ignore_ids: Sequence[uuid.UUID] = (),
+    ) -> None:
+        self.res = res
+        self.first_day = first_day
+        self.last_day = last_day
+        self.not_before = not_before
+        self.procedure, self.recovery = block_lengths(uow, res.clinic.id)
+        window_start = datetime.combine(first_day, time(0), res.zone)
+        window_end = datetime.combine(last_day + timedelta(days=1), time(0), res.zone)
+        ignored = set(ignore_ids)
+        busy = [
+            a
+            for a in uow.appointments.busy(
+                res.clinic.id, start=window_start, end=window_end
+            )
+            if a.id not in ignored
+        ]
+        patient_busy = (
+            uow.appointments.busy_for_patient(
+                patient_id, start=window_start, end=window_end
+            )
+            if patient_id
+            else []
+        )
+        self.by_clinician: Busy = {}
+        self.by_room: Busy = {}
+        self.by_place: Busy = {}
+        for a in busy:
+            self.by_clinician.setdefault(a.clinician_id, []).append(
+                (a.starts_at, a.ends_at)
+            )
+            self.by_room.setdefault(a.room_id, []).append((a.starts_at, a.ends_at))
+            self.by_place.setdefault(a.recovery_place_id, []).append(
+                (a.recovery_starts_at, a.recovery_ends_at)
+            )
+        self.mine: Intervals = [
+            (a.starts_at, a.recovery_ends_at)
+            for a in patient_busy
+            if a.id not in ignored
+        ]
+
+    def hold(self, slot: FreeSlot) -> None:
+        """Count `slot` as taken (by this patient) in later searches."""
+        self.by_clinician.setdefault(slot.clinician_id, []).append(
+            (slot.starts_at, slot.ends_at)
+        )
+        self.by_room.setdefault(slot.room_id, []).append((slot.starts_at, slot.ends_at))
+        self.by_place.setdefault(slot.recovery_place_id, []).append(
+            (slot.recovery_starts_at, slot.recovery_ends_at)
+        )
+        self.mine.append((slot.starts_at, slot.recovery_ends_at))
+
+    def slots(
+        self,
+        first_day: date,
+        last_day: date,
+        *,
+        clinician_ids: Sequence[uuid.UUID] | None = None,
+        limit: int = 10,
+        every_clinician: bool = False,
+        skip_days: Sequence[date] = (),
+    ) -> list[FreeSlot]:
+        """The earliest free starts in [first_day, last_day] (clipped to the loaded span), in
+        time order. `every_clinician`: one slot per free clinician at each start, not only the
+        first that fits (the order of `clinician_ids`, else by name)."""
+        res = self.res
+        clinicians = [
+            c
+            for c in res.clinicians.values()
+            if clinician_ids is None or c.id in clinician_ids
+        ]
+        if clinician_ids:
+            order = list(clinician_ids)
+            clinicians.sort(key=lambda c: order.index(c.id))
+        else:
+            clinicians.sort(key=lambda c: c.name)
+        rooms = sorted(res.rooms)
+        places = sorted(res.places)
+        busy = (self.by_clinician, self.by_room, self.by_place)
+        step = timedelta(minutes=res.clinic.slot_minutes)
+        found: list[FreeSlot] = []
+        day = max(first_day, self.first_day)
+        last = min(last_day, self.last_day)
+        while day <= last and len(found) < limit:
+            if day in skip_days:
+                day += timedelta(days=1)
+                continue
+            for opens, closes in sorted(
+                res.clinic.opening_hours.get(WEEKDAY_KEYS[day.weekday()], [])
+            ):
+                start = datetime.combine(day, opens, res.zone)
+                close = datetime.combine(day, closes, res.zone)
+                while (
+                    start + self.procedure + self.recovery <= close
+                    and len(found) < limit
+                ):
+                    s_utc = start.astimezone(self.not_before.tzinfo)
+                    p_end = s_utc + self.procedure
+                    r_end = p_end + self.recovery
+                    if s_utc >= self.not_before and _free(self.mine, s_utc, r_end):
+                        for clinician in clinicians:
+                            slot = _first_fit(
+                                res,
+                                [clinician],
+                                rooms,
+                                places,
+                                busy,
+                                s_utc,
+                                p_end,
+                                r_end,
+                            )
+                            if slot is None:
+                                continue
+                            found.append(slot)
+                            if not every_clinician or len(found) >= limit:
+                                break
+                    start += step
+            day += timedelta(days=1)
+        return found
 
 
 def _free_slots(
     uow: UnitOfWork,
-    res: _Resources,
+    res: ClinicResources,
     *,
     first_day: date,
     last_day: date,
@@ -582,68 +881,15 @@ def _free_slots(
     clinician_ids: Sequence[uuid.UUID] | None,
     limit: int,
 ) -> list[FreeSlot]:
-    procedure, recovery = block_lengths(uow, res.clinic.id)
-    window_start = datetime.combine(first_day, time(0), res.zone)
-    window_end = datetime.combine(last_day + timedelta(days=1), time(0), res.zone)
-    busy = uow.appointments.busy(res.clinic.id, start=window_start, end=window_end)
-    patient_busy = (
-        uow.appointments.busy_for_patient(
-            patient_id, start=window_start, end=window_end
-        )
-        if patient_id
-        else []
+    finder = SlotFinder(
+        uow,
+        res,
+        first_day=first_day,
+        last_day=last_day,
+        not_before=not_before,
+        patient_id=patient_id,
     )
-
-    by_clinician: Busy = {}
-    by_room: Busy = {}
-    by_place: Busy = {}
-    for a in busy:
-        by_clinician.setdefault(a.clinician_id, []).append((a.starts_at, a.ends_at))
-        by_room.setdefault(a.room_id, []).append((a.starts_at, a.ends_at))
-        by_place.setdefault(a.recovery_place_id, []).append(
-            (a.recovery_starts_at, a.recovery_ends_at)
-        )
-    mine = [(a.starts_at, a.recovery_ends_at) for a in patient_busy]
-    clinicians = [
-        c
-        for c in res.clinicians.values()
-        if clinician_ids is None or c.id in clinician_ids
-    ]
-    if clinician_ids:
-        clinicians.sort(key=lambda c: list(clinician_ids).index(c.id))
-    else:
-        clinicians.sort(key=lambda c: c.name)
-    rooms = sorted(res.rooms)
-    places = sorted(res.places)
-    step = timedelta(minutes=res.clinic.slot_minutes)
-    found: list[FreeSlot] = []
-    day = first_day
-    while day <= last_day and len(found) < limit:
-        for opens, closes in sorted(
-            res.clinic.opening_hours.get(WEEKDAY_KEYS[day.weekday()], [])
-        ):
-            start = datetime.combine(day, opens, res.zone)
-            close = datetime.combine(day, closes, res.zone)
-            while start + procedure + recovery <= close and len(found) < limit:
-                s_utc = start.astimezone(not_before.tzinfo)
-                p_end = s_utc + procedure
-                r_end = p_end + recovery
-                if s_utc >= not_before and _free(mine, s_utc, r_end):
-                    slot = _first_fit(
-                        res,
-                        clinicians,
-                        rooms,
-                        places,
-                        (by_clinician, by_room, by_place),
-                        s_utc,
-                        p_end,
-                        r_end,
-                    )
-                    if slot is not None:
-                        found.append(slot)
-                start += step
-        day += timedelta(days=1)
-    return found
+    return finder.slots(first_day, last_day, clinician_ids=clinician_ids, limit=limit)
 
 
 def _free(pairs: Intervals, a: datetime, b: datetime) -> bool:
@@ -651,7 +897,7 @@ def _free(pairs: Intervals, a: datetime, b: datetime) -> bool:
 
 
 def _first_fit(
-    res: _Resources,
+    res: ClinicResources,
     clinicians: Sequence[StaffMember],
     rooms: Sequence[uuid.UUID],
     places: Sequence[uuid.UUID],
@@ -700,7 +946,7 @@ def find_free_slots(
         raise InvalidInputError("search at most 92 days at once", field="last_day")
     if not 1 <= limit <= 200:
         raise InvalidInputError("limit must be 1-200", field="limit")
-    res = _resources(uow, actor.clinic_id)
+    res = load_resources(uow, actor.clinic_id)
     if clinician_id is not None and clinician_id not in res.clinicians:
         raise NotFoundError(f"no clinician {clinician_id}", field="clinician_id")
     if patient_id is not None:
@@ -739,7 +985,7 @@ def propose_course(
     are placed; the course's preferred clinician first). Nothing is booked."""
     course = require_course(uow, actor, course_id)
     authorize(actor, Permission.booking_write, patient_id=course.patient_id)
-    res = _resources(uow, actor.clinic_id)
+    res = load_resources(uow, actor.clinic_id)
     rules = clinic_service.course_rules(uow, actor.clinic_id)
     existing = active(uow.appointments.for_course(course.id))
     fixed = {a.session_number: local_date(a.starts_at, res.zone) for a in existing}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from prolo.domain.catalog import load_catalog
@@ -31,6 +32,7 @@ from prolo.store.records import (
     Course,
     CourseStatus,
     Role,
+    SignOffStatus,
 )
 from prolo.store.unit_of_work import UnitOfWork
 
@@ -225,6 +227,55 @@ def plan(
         patient_id=course.patient_id,
     )
     return windows
+
+
+class Readiness(StrEnum):
+    """Whether reception may start a course for a condition (no clinical reasons given)."""
+
+    ready = "ready"
+    """A clinician signed off an eligible screening for it."""
+    awaiting_review = "awaiting_review"
+    """Screened, but no clinician has signed it off yet."""
+    not_eligible = "not_eligible"
+    """The signed-off decision is: not eligible."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionReadiness:
+    condition_id: str
+    readiness: Readiness
+
+
+@use_case
+def booking_readiness(
+    uow: UnitOfWork, actor: Actor, *, patient_id: uuid.UUID
+) -> list[ConditionReadiness]:
+    """For each condition of the patient's intakes, whether a course can be created for it (the
+    same test `create_course` applies). Tells reception what to do next without showing the
+    screening's clinical reasons (reception may not read them)."""
+    authorize(actor, Permission.course_write, patient_id=patient_id)
+    require_patient(uow, actor, patient_id)
+    pending: set[str] = set()
+    conditions: list[str] = []
+    for screening in uow.screenings.for_patient(patient_id):  # newest first
+        intake = uow.screenings.get_intake(screening.intake_id)
+        listed = [
+            str(c) for c in (intake.answers.get("conditions", []) if intake else [])
+        ]
+        if screening.status is SignOffStatus.pending:
+            pending.update(listed)
+        conditions.extend(c for c in listed if c not in conditions)
+    found = []
+    for condition in conditions:
+        if eligible_screening(uow, patient_id, condition) is not None:
+            readiness = Readiness.ready
+        elif condition in pending:
+            readiness = Readiness.awaiting_review
+        else:
+            readiness = Readiness.not_eligible
+        found.append(ConditionReadiness(condition, readiness))
+    audit(uow, actor, "course.readiness", resource_type="course", patient_id=patient_id)
+    return found
 
 
 _TRANSITIONS = {

@@ -36,6 +36,8 @@ class Permission(StrEnum):
     clinic_manage = "clinic.manage"
     user_manage = "user.manage"
     audit_read = "audit.read"
+    report_read = "report.read"
+    reception_desk = "reception.desk"
 
 
 A, C, N, R, P = Role.admin, Role.clinician, Role.nurse, Role.reception, Role.patient
@@ -134,6 +136,16 @@ MATRIX: dict[Permission, tuple[frozenset[Role], str]] = {
     Permission.audit_read: (
         frozenset({A}),
         "Read the audit log (nobody can change or delete it).",
+    ),
+    Permission.reception_desk: (
+        frozenset({A, R}),
+        "Open the reception desk pages (calendar, booking, check-in, waitlist); what can be"
+        " done there still needs the booking, course and waitlist permissions.",
+    ),
+    Permission.report_read: (
+        frozenset({A}),
+        "Read the clinic's outcome reports (aggregates) and export a patient's course summary"
+        " for the referring doctor (audited as a read of that patient's data).",
     ),
 }
 
