@@ -37,7 +37,7 @@ from prolo.services.bootstrap import (
     require_schema,
 )
 from prolo.services.clinic import ensure_clinic
-from prolo.services.context import Actor
+from prolo.services.context import Actor, Role
 from prolo.services.errors import ServiceError
 from prolo.settings import Settings, get_settings
 
@@ -83,15 +83,21 @@ def open_checked(settings: Settings) -> Iterator[Database]:
 
 @contextmanager
 def operator_session(
-    settings: Settings, *, via: str = "cli"
+    settings: Settings, *, via: str = "cli", role: Role | None = None
 ) -> Iterator[tuple[UnitOfWork, Actor]]:
     """One unit of work as the operator (an admin without an account) of the installation's
     clinic (created with defaults if none exists); committed when the block ends. Service and
-    domain errors exit 2 with their message."""
+    domain errors exit 2 with their message. `role` makes the operator act in that role (e.g. a
+    clinical report reads as a clinician); the audit log records it with `via`."""
     with open_checked(settings) as database, database.unit_of_work() as uow:
         try:
             clinic = ensure_clinic(uow, timezone=settings.timezone)
-            yield uow, Actor.operator(clinic.id, via=via)
+            actor = (
+                Actor.operator(clinic.id, via=via)
+                if role is None
+                else Actor.system(clinic.id, role, via=via)
+            )
+            yield uow, actor
             commit(uow)
         except (ServiceError, DomainError) as exc:
             fail(str(exc))

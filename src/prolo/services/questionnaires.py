@@ -34,6 +34,7 @@ from prolo.services.patients import require_patient
 from prolo.services.permissions import Permission
 from prolo.store.records import (
     AppointmentStatus,
+    Course,
     CourseStatus,
     Page,
     QuestionnaireResponse,
@@ -164,12 +165,10 @@ def get_response(
     return found
 
 
-@use_case
-def due(
-    uow: UnitOfWork, actor: Actor, *, course_id: uuid.UUID, on: date | None = None
-) -> list[DueQuestionnaire]:
-    """The questionnaires of a course due on `on` (default: today in the clinic's timezone) and
-    not answered yet, by the clinic's questionnaire schedule and the condition's instruments."""
+def _plan(
+    uow: UnitOfWork, actor: Actor, course_id: uuid.UUID
+) -> tuple[Course, list[DueQuestionnaire], set[tuple[str, str]], date]:
+    """A course's questionnaire plan, what is done already, and today in the clinic's zone."""
     course = require_course(uow, actor, course_id)
     authorize(actor, Permission.questionnaire_read, patient_id=course.patient_id)
     zone = clinic_zone(uow, actor.clinic_id)
@@ -189,7 +188,16 @@ def due(
         course_complete=course.status is CourseStatus.completed,
     )
     done = {(r.instrument_id, r.timepoint) for r in uow.answers.for_course(course.id)}
-    day = on or local_date(uow.now(), zone)
+    return course, list(planned), done, local_date(uow.now(), zone)
+
+
+@use_case
+def due(
+    uow: UnitOfWork, actor: Actor, *, course_id: uuid.UUID, on: date | None = None
+) -> list[DueQuestionnaire]:
+    """The questionnaires of a course due on `on` (default: today in the clinic's timezone) and
+    not answered yet, by the clinic's questionnaire schedule and the condition's instruments."""
+    course, planned, done, today = _plan(uow, actor, course_id)
     audit(
         uow,
         actor,
@@ -198,7 +206,31 @@ def due(
         resource_id=course.id,
         patient_id=course.patient_id,
     )
-    return list(due_on(planned, day, done=done))
+    return list(due_on(planned, on or today, done=done))
+
+
+@use_case
+def upcoming(
+    uow: UnitOfWork, actor: Actor, *, course_id: uuid.UUID, on: date | None = None
+) -> list[DueQuestionnaire]:
+    """The questionnaires of a course not answered yet whose window has not closed by `on`
+    (default: today in the clinic's timezone), in date order: the open ones (`due`) first, then
+    those whose window opens later (e.g. before the next session)."""
+    course, planned, done, today = _plan(uow, actor, course_id)
+    day = on or today
+    audit(
+        uow,
+        actor,
+        "questionnaire.upcoming",
+        resource_type="course",
+        resource_id=course.id,
+        patient_id=course.patient_id,
+    )
+    return [
+        d
+        for d in planned
+        if d.window_end >= day and (d.instrument, d.timepoint.key) not in done
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,14 +255,9 @@ def timepoint_of(key: str) -> Timepoint:
     return Timepoint(TimepointKind.follow_up, months=int(key[len("follow-up-") : -1]))
 
 
-@use_case
-def course_outcomes(
-    uow: UnitOfWork, actor: Actor, *, course_id: uuid.UUID
-) -> CourseOutcomes:
-    """Change from baseline, responders by the instruments' MCIDs, and continue/review/complete
-    advice (`prolo.domain.outcomes`), from the course's stored answers rescored exactly."""
-    course = require_course(uow, actor, course_id)
-    authorize(actor, Permission.questionnaire_read, patient_id=course.patient_id)
+def outcomes_of(uow: UnitOfWork, course: Course) -> CourseOutcomes:
+    """A course's outcomes from its stored answers (no authorisation, no audit: the callers,
+    `course_outcomes` and the owner's aggregate reports, do both)."""
     appointments = uow.appointments.for_course(course.id)
     done = sum(1 for a in appointments if a.status is AppointmentStatus.done)
     latest: dict[tuple[str, str], QuestionnaireResponse] = {}
@@ -250,9 +277,21 @@ def course_outcomes(
     advice = course_advice(
         results[0],
         planned_sessions=course.planned_sessions,
-        rules=clinic_service.course_rules(uow, actor.clinic_id),
+        rules=clinic_service.course_rules(uow, course.clinic_id),
         extension_reason=course.extra_sessions_reason,
     )
+    return CourseOutcomes(course.id, done, tuple(results), advice)
+
+
+@use_case
+def course_outcomes(
+    uow: UnitOfWork, actor: Actor, *, course_id: uuid.UUID
+) -> CourseOutcomes:
+    """Change from baseline, responders by the instruments' MCIDs, and continue/review/complete
+    advice (`prolo.domain.outcomes`), from the course's stored answers rescored exactly."""
+    course = require_course(uow, actor, course_id)
+    authorize(actor, Permission.questionnaire_read, patient_id=course.patient_id)
+    outcomes = outcomes_of(uow, course)
     audit(
         uow,
         actor,
@@ -261,4 +300,4 @@ def course_outcomes(
         resource_id=course.id,
         patient_id=course.patient_id,
     )
-    return CourseOutcomes(course.id, done, tuple(results), advice)
+    return outcomes
