@@ -12,7 +12,7 @@ UV_VERSION := 0.13.8
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_LINK_MODE := copy
 
-.PHONY: setup demo test test-fast lint format bench docs screenshots system-deps clean
+.PHONY: setup demo test test-fast lint audit format bench docs screenshots system-deps clean
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,9 @@ lint: setup
 	$(VENV)/bin/lint-imports
 	$(PY) scripts/gen_cli_docs.py --check
 	$(PY) scripts/gen_sources_doc.py --check
+
+audit: setup
+	scripts/audit-deps.sh
 
 format: setup
 	$(VENV)/bin/ruff check --fix src tests bench

@@ -11,19 +11,27 @@ answer application/problem+json, page paths answer HTML pages.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import RedirectResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from prolo import __version__
 from prolo.api import problems
 from prolo.api.router import API_PREFIX, api_router
+from prolo.api.routers import calendar as calendar_routes
+from prolo.api.routers import fhir
 from prolo.domain.errors import DomainError
+from prolo.gateway.limits import MAX_BODY_BYTES, RequestLimits
 from prolo.gateway.requests import ApiConfig
 from prolo.services.bootstrap import Database, SchemaNotReadyError, open_database
 from prolo.services.errors import AuthenticationError, ServiceError
@@ -38,6 +46,9 @@ from prolo.web import (
     static_files,
 )
 from prolo.web.security import CONTENT_SECURITY_POLICY
+
+# Responses that are not pages (JSON, problem+json, calendars, images) may load nothing.
+NO_CONTENT_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
 
 logger = logging.getLogger("prolo")
 
@@ -69,6 +80,8 @@ def open_checked_database(settings: Settings) -> Database:
 
 def _by_path(api: Handler, web: Handler) -> Handler:
     async def handle(request: Request, exc: Exception) -> Response:
+        if fhir.is_fhir_request(request):  # the FHIR facade answers OperationOutcome
+            return await fhir.outcome_handler(request, exc)
         if problems.is_api_request(request):
             return await api(request, exc)
         return await web(request, exc)
@@ -79,7 +92,9 @@ def _by_path(api: Handler, web: Handler) -> Handler:
 async def _web_service_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ServiceError)
     if isinstance(exc, AuthenticationError):
-        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        # the path, percent-encoded: it is one query value, whatever characters it holds
+        next_path = quote(request.url.path, safe="/")
+        return RedirectResponse(f"/login?next={next_path}", status_code=303)
     return error_page(request, exc.status)
 
 
@@ -89,11 +104,87 @@ async def _web_invalid_input(request: Request, exc: Exception) -> Response:
     return error_page(request, 422)
 
 
+class AccessLogWithoutQueries(logging.Filter):
+    """Drops the query string from uvicorn's access log lines: searches carry patient names,
+    e-mails and identifiers (`?q=`, `?value=`), which must never reach the logs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            path, sep, _query = args[2].partition("?")
+            if sep:
+                record.args = (*args[:2], f"{path}?(query omitted)", *args[3:])
+        return True
+
+
+def _quiet_access_log() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, AccessLogWithoutQueries) for f in access.filters):
+        access.addFilter(AccessLogWithoutQueries())
+
+
+def _with_security_headers(
+    request: Request, response: Response, settings: Settings
+) -> Response:
+    """The headers every response carries (docs/security.md): no MIME sniffing, no framing,
+    same-origin referrers, HSTS behind TLS, no caching of API answers, and a CSP (the web pages'
+    on HTML; `default-src 'none'` on everything else, which loads nothing)."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if settings.behind_tls:
+        response.headers.setdefault(
+            "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+        )
+    if problems.is_api_request(request):
+        response.headers.setdefault("Cache-Control", "no-store")
+    if response.headers.get("content-type", "").startswith("text/html"):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    else:
+        response.headers.setdefault("Content-Security-Policy", NO_CONTENT_POLICY)
+    return response
+
+
+SWAGGER_UI_CDN = "https://cdn.jsdelivr.net"
+
+
+def api_docs_page(openapi_url: str, title: str) -> HTMLResponse:
+    """FastAPI's Swagger UI page under a CSP of its own: its scripts and styles from the CDN it
+    names, its one inline script allowed by hash (never 'unsafe-inline'), nothing else."""
+    page = get_swagger_ui_html(openapi_url=openapi_url, title=title)
+    inline = re.findall(rb"<script>(.*?)</script>", bytes(page.body), re.S)
+    hashes = " ".join(
+        f"'sha256-{base64.b64encode(hashlib.sha256(script).digest()).decode()}'"
+        for script in inline
+    )
+    page.headers["Content-Security-Policy"] = "; ".join(
+        (
+            "default-src 'none'",
+            f"script-src {SWAGGER_UI_CDN} {hashes}",
+            f"style-src {SWAGGER_UI_CDN}",
+            "img-src 'self' data: https://fastapi.tiangolo.com",
+            "connect-src 'self'",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+            "form-action 'none'",
+        )
+    )
+    return page
+
+
+def _secured(handler: Handler, settings: Settings) -> Handler:
+    async def handle(request: Request, exc: Exception) -> Response:
+        return _with_security_headers(request, await handler(request, exc), settings)
+
+    return handle
+
+
 def create_app(
     settings: Settings | None = None, *, database: Database | None = None
 ) -> FastAPI:
     """Build the app (uvicorn calls this in factory mode: `prolo.main:create_app`)."""
     settings = settings or get_settings()
+    _quiet_access_log()
     owned = database is None
     db = database if database is not None else open_checked_database(settings)
 
@@ -108,7 +199,7 @@ def create_app(
         version=__version__,
         summary="A prolotherapy practice: patients, screening, courses, booking, sessions, outcomes.",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # served below, with its own Content-Security-Policy
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -117,6 +208,9 @@ def create_app(
     app.state.api_config = ApiConfig.from_settings(settings)
 
     app.include_router(api_router())
+    app.include_router(calendar_routes.router, prefix=API_PREFIX)
+    app.include_router(fhir.router)
+    app.include_router(calendar_routes.feed_router)
     app.include_router(build_web_router())
     app.mount(STATIC_URL_PREFIX, static_files(), name=STATIC_ROUTE_NAME)
 
@@ -133,28 +227,25 @@ def create_app(
     app.add_exception_handler(
         StarletteHTTPException, _by_path(problems.http_problem, html_http_error_handler)
     )
+    # Starlette answers 500s outside the middleware stack: the handler adds the headers itself.
     app.add_exception_handler(
-        Exception, _by_path(problems.bug_problem, html_server_error_handler)
+        Exception,
+        _secured(_by_path(problems.bug_problem, html_server_error_handler), settings),
     )
+
+    # Bodies over 1 MiB -> 413, non-JSON bodies on /api/ -> 415 (problem+json; see gateway.limits).
+    app.add_middleware(
+        RequestLimits, max_body_bytes=MAX_BODY_BYTES, json_prefixes=(API_PREFIX + "/",)
+    )
+
+    @app.get(f"{API_PREFIX}/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return api_docs_page(f"{API_PREFIX}/openapi.json", f"{app.title} API")
 
     @app.middleware("http")
     async def security_headers(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        if settings.behind_tls:
-            response.headers.setdefault(
-                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
-            )
-        if problems.is_api_request(request):
-            response.headers.setdefault("Cache-Control", "no-store")
-        elif response.headers.get("content-type", "").startswith("text/html"):
-            response.headers.setdefault(
-                "Content-Security-Policy", CONTENT_SECURITY_POLICY
-            )
-        return response
+        return _with_security_headers(request, await call_next(request), settings)
 
     return app

@@ -58,7 +58,7 @@ def page_params(
     limit: Annotated[
         int, Query(ge=1, le=200, description="Items per page (1-200).")
     ] = 50,
-    offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1, description="Items to skip.")] = 0,
 ) -> PageParams:
     return PageParams(limit=limit, offset=offset)
 

@@ -38,13 +38,7 @@ COMMAND_MODULES = (
 )
 
 for _name in COMMAND_MODULES:
-    try:
-        _module = importlib.import_module(f"prolo.cli.{_name}")
-    except ModuleNotFoundError as _exc:
-        if _exc.name != f"prolo.cli.{_name}":
-            raise
-        continue
-    _module.register(app)
+    importlib.import_module(f"prolo.cli.{_name}").register(app)
 
 
 def main() -> None:

@@ -27,8 +27,10 @@ from prolo.store.repositories import (
     AnswerRepository,
     AppointmentRepository,
     AuditRepository,
+    CalendarFeedRepository,
     ClinicRepository,
     CourseRepository,
+    InteropRepository,
     PatientRepository,
     ScreeningRepository,
     SessionRepository,
@@ -53,6 +55,8 @@ class UnitOfWork:
     sessions: SessionRepository
     answers: AnswerRepository
     audit: AuditRepository
+    calendar_feeds: CalendarFeedRepository
+    interop: InteropRepository
 
     def __init__(
         self, session_factory: Callable[[], Session], *, clock: Clock | None = None
@@ -83,6 +87,8 @@ class UnitOfWork:
         self.sessions = SessionRepository(session)
         self.answers = AnswerRepository(session)
         self.audit = AuditRepository(session)
+        self.calendar_feeds = CalendarFeedRepository(session)
+        self.interop = InteropRepository(session)
         return self
 
     def __exit__(

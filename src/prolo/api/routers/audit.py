@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
 from prolo.api.deps import ActorDep, PageDep, UoWDep
 from prolo.api.schemas.audit import AuditEventRead
-from prolo.api.schemas.common import PROBLEM_RESPONSES, PageRead, page_of
+from prolo.api.schemas.common import PROBLEM_RESPONSES, Moment, PageRead, page_of
 from prolo.services import audit
 
 router = APIRouter(prefix="/audit-events", tags=["audit"], responses=PROBLEM_RESPONSES)
@@ -24,8 +23,8 @@ def list_events(
     patient_id: uuid.UUID | None = None,
     actor_user_id: uuid.UUID | None = None,
     action: Annotated[str | None, Query(max_length=60)] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
 ) -> dict[str, Any]:
     """Newest first."""
     return page_of(

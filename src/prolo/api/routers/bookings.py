@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -19,7 +18,7 @@ from prolo.api.schemas.bookings import (
     WaitlistEntryRead,
     WaitlistUpdate,
 )
-from prolo.api.schemas.common import PROBLEM_RESPONSES, PageRead, page_of
+from prolo.api.schemas.common import PROBLEM_RESPONSES, Day, Moment, PageRead, page_of
 from prolo.services import booking, waitlist
 from prolo.services.values import AppointmentStatus, WaitlistStatus
 
@@ -37,8 +36,8 @@ def list_appointments(
     uow: UoWDep,
     actor: ActorDep,
     page: PageDep,
-    starts_from: datetime | None = None,
-    starts_before: datetime | None = None,
+    starts_from: Moment | None = None,
+    starts_before: Moment | None = None,
     clinician_id: uuid.UUID | None = None,
     room_id: uuid.UUID | None = None,
     recovery_place_id: uuid.UUID | None = None,
@@ -159,8 +158,8 @@ def move(
 def free_slots(
     uow: UoWDep,
     actor: ActorDep,
-    first_day: date,
-    last_day: date,
+    first_day: Day,
+    last_day: Day,
     patient_id: uuid.UUID | None = None,
     clinician_id: uuid.UUID | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 10,
@@ -185,7 +184,7 @@ def list_waitlist(
     uow: UoWDep,
     actor: ActorDep,
     page: PageDep,
-    fits: date | None = None,
+    fits: Day | None = None,
     status: Annotated[list[WaitlistStatus] | None, Query()] = None,
 ) -> dict[str, Any]:
     """Waiting patients, oldest first; `fits` keeps those who could take a slot on that day."""

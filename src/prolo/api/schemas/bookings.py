@@ -3,9 +3,9 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
-from prolo.api.schemas.common import InputModel, OutputModel
+from prolo.api.schemas.common import InputModel, Moment, OutputModel
 from prolo.services.values import AppointmentStatus, CourseStatus, WaitlistStatus
 
 
@@ -76,7 +76,7 @@ class CourseDetailRead(OutputModel):
 
 class SlotCreate(InputModel):
     session_number: int = Field(ge=1, le=20)
-    starts_at: AwareDatetime = Field(
+    starts_at: Moment = Field(
         description="With its UTC offset, e.g. 2026-03-03T10:00:00+03:00"
     )
     clinician_id: uuid.UUID

@@ -2,11 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 T = TypeVar("T")
+
+# Every moment the API takes stays this far from the ends of Python's calendar, so that moving it
+# to UTC or adding a session's length can never overflow (a 500) deep in the services.
+_MARGIN = timedelta(days=2)
+
+
+def _representable(value: datetime) -> datetime:
+    if not (
+        datetime.min.replace(tzinfo=UTC) + _MARGIN
+        <= value
+        <= datetime.max.replace(tzinfo=UTC) - _MARGIN
+    ):
+        raise ValueError("the moment is too far in the past or the future")
+    return value
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_representable)]
+"""A timezone-aware moment (with its UTC offset), between the years 1 and 9999."""
+
+
+def _representable_day(value: date) -> date:
+    if not date.min + _MARGIN <= value <= date.max - _MARGIN:
+        raise ValueError("the date is too far in the past or the future")
+    return value
+
+
+Day = Annotated[date, AfterValidator(_representable_day)]
+"""A calendar day a search may start or end on (whole days in the clinic's timezone)."""
 
 
 class InputModel(BaseModel):
@@ -61,5 +90,7 @@ def page_of(page: Any, model: type[OutputModel]) -> dict[str, Any]:
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "content": {"application/problem+json": {}}}
-    for status in (401, 403, 404, 409, 422, 428, 429)
+    # 400: a body that is not even text (bad UTF-8); 413: a body over the size limit;
+    # 415: a body that is not JSON (prolo.gateway.limits).
+    for status in (400, 401, 403, 404, 409, 413, 415, 422, 428, 429)
 }

@@ -6,9 +6,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
-from prolo.api.schemas.common import InputModel, OutputModel
+from prolo.api.schemas.common import InputModel, Moment, OutputModel
 
 
 class ConsentCreate(InputModel):
@@ -65,7 +65,7 @@ class AdverseEventCreate(InputModel):
     event: str = Field(max_length=60, examples=["vasovagal_reaction"])
     description: str | None = Field(default=None, max_length=2000)
     severity: str = Field(max_length=20, examples=["mild"])
-    onset: AwareDatetime
+    onset: Moment
     action: str | None = Field(default=None, max_length=2000)
     outcome: str = Field(max_length=40, examples=["resolved"])
     site: str | None = Field(default=None, max_length=80)

@@ -6,8 +6,10 @@ from __future__ import annotations
 from prolo.store.repositories.answers import AnswerRepository
 from prolo.store.repositories.audit import AuditRepository
 from prolo.store.repositories.bookings import AppointmentRepository, WaitlistRepository
+from prolo.store.repositories.calendar import CalendarFeedRepository
 from prolo.store.repositories.clinics import ClinicRepository
 from prolo.store.repositories.courses import CourseRepository
+from prolo.store.repositories.interop import InteropRepository
 from prolo.store.repositories.patients import PatientRepository
 from prolo.store.repositories.screenings import ScreeningRepository
 from prolo.store.repositories.sessions import SessionRepository
@@ -18,8 +20,10 @@ __all__ = [
     "AnswerRepository",
     "AppointmentRepository",
     "AuditRepository",
+    "CalendarFeedRepository",
     "ClinicRepository",
     "CourseRepository",
+    "InteropRepository",
     "PatientRepository",
     "ScreeningRepository",
     "SessionRepository",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from prolo.store.tables.answers import QuestionnaireResponseRow
 from prolo.store.tables.audit import AuditEventRow
 from prolo.store.tables.bookings import AppointmentRow, WaitlistEntryRow
+from prolo.store.tables.calendar import CalendarFeedTokenRow
 from prolo.store.tables.clinics import (
     ClinicRow,
     ClinicSettingRow,
@@ -34,6 +35,7 @@ __all__ = [
     "AppointmentRow",
     "AuditEventRow",
     "AuthTokenRow",
+    "CalendarFeedTokenRow",
     "ClinicRow",
     "ClinicSettingRow",
     "CourseRow",
