@@ -127,7 +127,10 @@ ActorDep = Annotated[Actor, Depends(get_actor)]
 async def refuse_nul_characters(request: Request) -> None:
     """422 for a NUL character anywhere in the path, the query or a JSON body: no field takes one,
     and PostgreSQL text and JSONB cannot store it (it would otherwise surface as a 500)."""
-    if "\x00" in request.url.path or "\x00" in str(request.query_params):
+    if "\x00" in request.url.path or any(
+        "\x00" in key or "\x00" in value
+        for key, value in request.query_params.multi_items()
+    ):
         raise InvalidInputError("NUL characters are not accepted", field="(url)")
     if request.method in SAFE_METHODS:
         return

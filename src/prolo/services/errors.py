@@ -23,6 +23,7 @@ from typing import Any, ClassVar, ParamSpec, TypeVar
 
 from prolo.store.errors import (
     AppendOnlyError,
+    ContentionError,
     DuplicateError,
     OverlapError,
     StaleVersionError,
@@ -108,6 +109,8 @@ def from_store(exc: StoreError) -> ServiceError:
         return ConflictError(str(exc), reason="slot-taken", resource=exc.resource)
     if isinstance(exc, DuplicateError):
         return ConflictError(str(exc), reason="duplicate")
+    if isinstance(exc, ContentionError):
+        return ConflictError(str(exc), reason="busy")
     if isinstance(exc, AppendOnlyError):
         return ForbiddenError(str(exc))
     return ConflictError(str(exc))

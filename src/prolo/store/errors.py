@@ -5,6 +5,8 @@ StoreError                      base
 ├── OverlapError                the database refused a double booking; `resource` says of what
 │                               (clinician, room, recovery_place, patient)
 ├── DuplicateError              a unique value is taken (e-mail, identifier, active session number)
+├── ContentionError             a concurrent transaction won (PostgreSQL deadlock or serialization
+│                               failure): nothing was written, the caller may try again
 └── AppendOnlyError             an attempt to change or delete an audit event
 """
 
@@ -38,6 +40,16 @@ class DuplicateError(StoreError):
     def __init__(self, what: str) -> None:
         super().__init__(f"{what} already exists")
         self.what = what
+
+
+class ContentionError(StoreError):
+    """The database aborted this transaction to let a concurrent one finish (SQLSTATE 40P01
+    deadlock_detected or 40001 serialization_failure). Nothing of it was written."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "another change was being saved at the same moment; nothing was saved, try again"
+        )
 
 
 class AppendOnlyError(StoreError):

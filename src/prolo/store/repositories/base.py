@@ -8,6 +8,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from prolo.store.errors import (
     AppendOnlyError,
+    ContentionError,
     DuplicateError,
     OverlapError,
     StaleVersionError,
@@ -38,6 +39,9 @@ _DUPLICATES = (
 )
 
 OVERLAP_RESOURCES = ("clinician", "room", "recovery_place", "patient")
+# PostgreSQL aborts one of two transactions that wait on each other (e.g. two inserts checked
+# against the same exclusion constraints): deadlock_detected, serialization_failure.
+CONTENTION_SQLSTATES = frozenset({"40P01", "40001"})
 
 
 def translate(exc: Exception) -> StoreError | None:
@@ -46,6 +50,8 @@ def translate(exc: Exception) -> StoreError | None:
         return StaleVersionError("the record", None, None)
     if not isinstance(exc, DBAPIError):
         return None
+    if getattr(exc.orig, "sqlstate", None) in CONTENTION_SQLSTATES:
+        return ContentionError()
     message = str(exc.orig) if exc.orig is not None else str(exc)
     if "append-only" in message:
         return AppendOnlyError(
