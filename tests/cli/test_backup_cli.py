@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 import threading
@@ -52,7 +53,12 @@ def needs_client_tools(scratch_url: str) -> None:
     if make_url(scratch_url).get_backend_name() == "postgresql" and not shutil.which(
         "pg_dump"
     ):
-        pytest.skip("pg_dump/pg_restore are not installed")
+        message = "pg_dump/pg_restore are not installed"
+        if os.environ.get("CI"):
+            pytest.fail(
+                f"{message} (CI=true: the PostgreSQL backup path must be tested)"
+            )
+        pytest.skip(message)
 
 
 @pytest.mark.usefixtures("needs_client_tools")
