@@ -1,0 +1,1032 @@
+"""Load test: the real server (uvicorn, several workers) on SQLite and PostgreSQL under 200 users.
+
+For each database it makes a fresh database (a SQLite file; a PostgreSQL database created on
+127.0.0.1:5432 and dropped at the end), runs `prolo db upgrade` and `prolo demo --no-serve`,
+starts `prolo serve --workers W`, and drives it from this process over 127.0.0.1 with N
+concurrent users (asyncio + httpx, each user a closed loop with a random think time):
+calendar reads, free-slot reads, bookings and cancellations, session steps and questionnaire
+submissions. Then a bare FastAPI JSON route (same uvicorn settings) is driven the same way: the
+ceiling. Afterwards, as admin through the API, it checks that no resource is double-booked, no
+course breaks its interval rule (the clinic's `course_rules` setting), and that every accepted
+write is in the database and has its audit event. Prints a table and writes
+bench/results/load.json.
+
+    .venv/bin/python bench/load.py [--users 200] [--duration 60] [--workers 2] [--think 0.5]
+                                  [--databases sqlite,postgresql]
+
+Every loop is bounded: the run stops after --duration seconds and --max-requests requests.
+Only 127.0.0.1 is contacted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import platform
+import random
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results" / "load.json"
+PROLO = str(ROOT / ".venv" / "bin" / "prolo")
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+HOST = "127.0.0.1"
+PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+DEMO_PASSWORD = "prolo-demo-2025"  # printed by `prolo demo` (docs/cli.md)
+READ_ROUTES = {"calendar", "free-slots", "ceiling"}
+
+# ---- the ceiling: a bare FastAPI JSON route on the same server settings -------------------------
+try:
+    from fastapi import FastAPI
+
+    ceiling_app = FastAPI()
+
+    @ceiling_app.get("/ping")
+    def ping() -> dict[str, str]:  # sync, like every Prolo route (ADR-0001)
+        return {"status": "ok"}
+
+except ImportError:  # pragma: no cover
+    pass
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+def machine() -> dict[str, Any]:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+        mem_kb = next(
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        )
+    except (OSError, StopIteration):
+        mem_kb = 0
+    return {
+        "nproc": os.cpu_count(),
+        "cpu_model": model,
+        "ram_gib": round(mem_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+# ---- stats ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Stats:
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    codes: dict[str, dict[int, int]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(int))
+    )
+    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    conflicts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    error_samples: list[str] = field(default_factory=list)
+    requests: int = 0
+
+    def record(
+        self, route: str, status: int, seconds: float, *, ok: set[int], body: str = ""
+    ) -> None:
+        self.requests += 1
+        self.latencies[route].append(seconds)
+        self.codes[route][status] += 1
+        if status in ok:
+            return
+        if status == 409 or (status == 422 and "rule-violation" in body):
+            # a lost race for a slot / a stale version: the expected answer under contention
+            self.conflicts[route] += 1
+            return
+        self.errors[route] += 1
+        if len(self.error_samples) < 20:
+            self.error_samples.append(f"{route} {status} {body[:200]}")
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return 0.0
+    s = sorted(values)
+    k = min(len(s) - 1, max(0, round(p / 100 * (len(s) - 1))))
+    return s[k] * 1000
+
+
+def summarise(stats: Stats, seconds: float) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for route, lat in sorted(stats.latencies.items()):
+        out[route] = {
+            "kind": "read" if route in READ_ROUTES else "write",
+            "requests": len(lat),
+            "throughput_rps": round(len(lat) / seconds, 1),
+            "p50_ms": round(pct(lat, 50), 1),
+            "p95_ms": round(pct(lat, 95), 1),
+            "p99_ms": round(pct(lat, 99), 1),
+            "max_ms": round(max(lat) * 1000, 1),
+            "errors": stats.errors.get(route, 0),
+            "conflicts": stats.conflicts.get(route, 0),
+            "codes": {str(k): v for k, v in sorted(stats.codes[route].items())},
+        }
+    return out
+
+
+# ---- the server --------------------------------------------------------------------------------
+
+
+def run_cli(args: list[str], env: dict[str, str]) -> str:
+    done = subprocess.run(
+        [PROLO, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"prolo {' '.join(args)} failed: {done.stderr.strip()[-500:]}")
+    return done.stdout
+
+
+def wait_ready(url: str, proc: subprocess.Popen[bytes], limit_s: float = 60) -> None:
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"the server exited with {proc.returncode}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"{url} not ready after {limit_s} s")
+
+
+def wait_drained(url: str, proc: subprocess.Popen[bytes], limit_s: float = 90) -> float:
+    """Seconds until the server answers /health within a second again (the queue has drained)."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < limit_s and proc.poll() is None:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return time.monotonic() - t0
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    raise SystemExit(f"{url}: the server did not drain within {limit_s} s")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            # a hung worker ignores SIGTERM: end the server's own process group
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+# ---- the virtual users -------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    base: str
+    staff_tokens: list[str]
+    clinician_tokens: list[str]
+    patient_tokens: dict[str, str]  # patient id -> token
+    patient_courses: dict[str, str | None]
+    clinician_ids: list[str]
+    bookable: list[
+        tuple[str, str, int, date, date]
+    ]  # course, patient, number, first, last
+    session_queue: list[str]  # appointment ids on which a session may start
+    site_of_course: dict[str, str]  # course id -> an injection site of its condition
+    lateral: dict[str, bool]  # site id -> whether it has a side
+    course_of: dict[str, str] = field(
+        default_factory=dict
+    )  # appointment id -> course id
+    accepted: dict[str, list[Any]] = field(default_factory=lambda: defaultdict(list))
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def timed(
+    client: httpx.AsyncClient,
+    stats: Stats,
+    route: str,
+    method: str,
+    url: str,
+    *,
+    ok: set[int],
+    **kw: Any,
+) -> httpx.Response | None:
+    t0 = time.perf_counter()
+    try:
+        r = await client.request(method, url, **kw)
+    except httpx.HTTPError as exc:
+        stats.record(route, 599, time.perf_counter() - t0, ok=ok, body=repr(exc))
+        return None
+    stats.record(route, r.status_code, time.perf_counter() - t0, ok=ok, body=r.text)
+    return r
+
+
+async def calendar_read(
+    c: httpx.AsyncClient,
+    w: World,
+    s: Stats,
+    rng: random.Random,
+    token: str,
+    patient: str | None,
+) -> None:
+    day = datetime.now(UTC).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    ) + timedelta(days=rng.randint(-30, 60))
+    params: dict[str, Any] = {
+        "starts_from": day.isoformat(),
+        "starts_before": (day + timedelta(days=7)).isoformat(),
+        "limit": 50,
+    }
+    if patient is None and rng.random() < 0.5:
+        params["clinician_id"] = rng.choice(w.clinician_ids)
+    await timed(
+        c,
+        s,
+        "calendar",
+        "GET",
+        "/appointments",
+        ok={200},
+        params=params,
+        headers=auth(token),
+    )
+
+
+async def free_slots(
+    c: httpx.AsyncClient, s: Stats, rng: random.Random, token: str
+) -> None:
+    first = date.today() + timedelta(days=rng.randint(1, 40))
+    await timed(
+        c,
+        s,
+        "free-slots",
+        "GET",
+        "/free-slots",
+        ok={200},
+        params={"first_day": first.isoformat(), "last_day": first.isoformat()},
+        headers=auth(token),
+    )
+
+
+async def book_and_cancel(
+    c: httpx.AsyncClient, w: World, s: Stats, rng: random.Random, token: str
+) -> None:
+    # no client-side lock: users race for the same course and the same slots on purpose
+    if not w.bookable:
+        await free_slots(c, s, rng, token)
+        return
+    target = rng.choice(w.bookable)
+    course, patient, number, first, last = target
+    day = first + timedelta(days=rng.randint(0, max(0, (last - first).days)))
+    r = await timed(
+        c,
+        s,
+        "free-slots",
+        "GET",
+        "/free-slots",
+        ok={200},
+        params={
+            "first_day": day.isoformat(),
+            "last_day": day.isoformat(),
+            "patient_id": patient,
+        },
+        headers=auth(token),
+    )
+    if r is None or r.status_code != 200 or not r.json():
+        return
+    slot = rng.choice(r.json()[:3])
+    body = {
+        "sessions": [
+            {
+                "session_number": number,
+                "starts_at": slot["starts_at"],
+                "clinician_id": slot["clinician_id"],
+                "room_id": slot["room_id"],
+                "recovery_place_id": slot["recovery_place_id"],
+            }
+        ]
+    }
+    r = await timed(
+        c,
+        s,
+        "book",
+        "POST",
+        f"/courses/{course}/appointments",
+        ok={201},
+        json=body,
+        headers=auth(token),
+    )
+    if r is None or r.status_code != 201:
+        return
+    appt = r.json()[0]
+    w.accepted["booked"].append(appt["id"])
+    w.course_of[appt["id"]] = course
+    if (
+        rng.random() < 0.25 and target in w.bookable
+    ):  # kept: a nurse may run its session
+        w.bookable.remove(target)
+        w.session_queue.append(appt["id"])
+        return
+    r = await timed(
+        c,
+        s,
+        "cancel",
+        "POST",
+        f"/appointments/{appt['id']}/cancel",
+        ok={200},
+        json={"reason": "load test: patient rang to cancel"},
+        headers={**auth(token), "If-Match": f'"v{appt["version"]}"'},
+    )
+    if r is not None and r.status_code == 200:
+        w.accepted["cancelled"].append(appt["id"])
+
+
+STEPS: list[dict[str, Any]] = [
+    {"kind": "consent"},
+    {"kind": "preparation"},
+    {
+        "kind": "local_anaesthesia",
+        "agent": "lidocaine",
+        "concentration_percent": 1.0,
+        "volume_ml": 2.0,
+    },
+    {
+        "kind": "injection",
+        "site": "knee_intra_articular",
+        "laterality": "left",
+        "solution": "dextrose",
+        "concentration_percent": 12.5,
+        "volume_ml": 6.0,
+        "guidance": "landmark",
+        "lot_number": "LOAD-1",
+    },
+    {"kind": "rest", "heat_packs_applied": True},
+]
+
+
+async def session_steps(
+    c: httpx.AsyncClient, w: World, s: Stats, rng: random.Random, token: str
+) -> None:
+    if not w.session_queue:
+        await calendar_read(c, w, s, rng, token, None)
+        return
+    appt = w.session_queue.pop(rng.randrange(len(w.session_queue)))
+    r = await timed(
+        c,
+        s,
+        "session-start",
+        "POST",
+        f"/appointments/{appt}/session",
+        ok={201},
+        headers=auth(token),
+    )
+    if r is None or r.status_code != 201:
+        return
+    sid = r.json()["record"]["id"]
+    w.accepted["sessions"].append(sid)
+    site = w.site_of_course.get(w.course_of.get(appt, ""), "")
+    for step in STEPS:
+        if step["kind"] == "injection":
+            step = {
+                **step,
+                "site": site,
+                "laterality": "left" if w.lateral.get(site) else "none",
+            }
+        r = await timed(
+            c,
+            s,
+            "session-event",
+            "POST",
+            f"/sessions/{sid}/events",
+            ok={200, 201},
+            json=step,
+            headers=auth(token),
+        )
+        if r is None or r.status_code not in (200, 201):
+            return
+        w.accepted["session_events"].append((sid, step["kind"]))
+
+
+async def questionnaire(
+    c: httpx.AsyncClient,
+    w: World,
+    s: Stats,
+    rng: random.Random,
+    patient: str,
+    token: str,
+) -> None:
+    body: dict[str, Any] = {
+        "instrument_id": "nrs",
+        "answers": [rng.randint(0, 10)],
+        "timepoint": f"session-{rng.randint(1, 8)}",
+    }
+    r = await timed(
+        c,
+        s,
+        "questionnaire",
+        "POST",
+        f"/patients/{patient}/questionnaires",
+        ok={201},
+        json=body,
+        headers=auth(token),
+    )
+    if r is not None and r.status_code == 201:
+        w.accepted["questionnaires"].append(r.json()["id"])
+
+
+async def user(
+    n: int,
+    c: httpx.AsyncClient,
+    w: World,
+    s: Stats,
+    until: float,
+    think: float,
+    max_requests: int,
+) -> None:
+    rng = random.Random(n)
+    patients = list(w.patient_tokens)
+    is_patient = n % 10 < 3  # 30 % of the users are patients on the portal
+    patient = patients[n % len(patients)] if is_patient else None
+    staff_token = rng.choice(w.clinician_tokens if n % 2 else w.staff_tokens)
+    await asyncio.sleep(rng.random() * think)  # stagger the start
+    while time.monotonic() < until and s.requests < max_requests:
+        x = rng.random()
+        if patient is not None:
+            token = w.patient_tokens[patient]
+            if x < 0.75:
+                await calendar_read(c, w, s, rng, token, patient)
+            else:
+                await questionnaire(c, w, s, rng, patient, token)
+        elif x < 0.55:
+            await calendar_read(c, w, s, rng, staff_token, None)
+        elif x < 0.65:
+            await free_slots(c, s, rng, staff_token)
+        elif x < 0.88:
+            await book_and_cancel(c, w, s, rng, staff_token)
+        else:
+            await session_steps(c, w, s, rng, rng.choice(w.clinician_tokens))
+        if think > 0:
+            await asyncio.sleep(rng.expovariate(1 / think))
+
+
+async def ping_user(
+    n: int,
+    c: httpx.AsyncClient,
+    s: Stats,
+    until: float,
+    think: float,
+    max_requests: int,
+) -> None:
+    rng = random.Random(n)
+    await asyncio.sleep(rng.random() * think)
+    while time.monotonic() < until and s.requests < max_requests:
+        await timed(c, s, "ceiling", "GET", "/ping", ok={200})
+        if think > 0:
+            await asyncio.sleep(rng.expovariate(1 / think))
+
+
+def limits(users: int) -> httpx.Limits:
+    return httpx.Limits(max_connections=users, max_keepalive_connections=users)
+
+
+async def drive(
+    w: World | None,
+    base: str,
+    users: int,
+    duration: float,
+    think: float,
+    max_requests: int,
+) -> tuple[Stats, float]:
+    s = Stats()
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits(users)) as c:
+        t0 = time.monotonic()
+        until = t0 + duration
+        if w is None:
+            tasks = [
+                ping_user(n, c, s, until, think, max_requests) for n in range(users)
+            ]
+        else:
+            tasks = [user(n, c, w, s, until, think, max_requests) for n in range(users)]
+        await asyncio.wait_for(asyncio.gather(*tasks), timeout=duration + 60)
+        return s, time.monotonic() - t0
+
+
+# ---- setup and checks (as admin, through the API) ---------------------------------------------
+
+
+def login(c: httpx.Client, email: str) -> tuple[str, dict[str, Any]]:
+    r = c.post("/auth/token", json={"email": email, "password": DEMO_PASSWORD})
+    r.raise_for_status()
+    body = r.json()
+    return body["access_token"], body["user"]
+
+
+def all_pages(
+    c: httpx.Client, url: str, token: str, **params: Any
+) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    for offset in range(0, 200_000, 200):
+        page = c.get(
+            url, params={**params, "limit": 200, "offset": offset}, headers=auth(token)
+        ).json()
+        items += page["items"]
+        if offset + 200 >= page["total"]:
+            break
+    return items
+
+
+def setup_world(base: str, logins: list[dict[str, str]]) -> tuple[World, str]:
+    with httpx.Client(base_url=base, timeout=30) as c:
+        tokens: dict[str, list[str]] = defaultdict(list)
+        patient_tokens: dict[str, str] = {}
+        for entry in logins:
+            token, me = login(c, entry["email"])
+            tokens[entry["role"]].append(token)
+            if entry["role"] == "patient":
+                patient_tokens[str(me.get("patient_id"))] = token
+        admin = tokens["clinician"][0]  # the admin role may not read clinical records
+        staff = all_pages(c, "/appointments", admin)
+        clinician_ids = sorted({a["clinician_id"] for a in staff})
+        patients = all_pages(c, "/patients", admin)
+        from prolo.domain.reference import read_yaml
+
+        catalog = read_yaml("catalog.yaml")
+        lateral = {row["id"]: bool(row.get("lateral")) for row in catalog["sites"]}
+        sites = {row["id"]: row["sites"][0] for row in catalog["conditions"]}
+        site_of_course: dict[str, str] = {}
+        bookable: list[tuple[str, str, int, date, date]] = []
+        courses: dict[str, str | None] = {}
+        today = date.today()
+        for p in patients:
+            for course in c.get(
+                f"/patients/{p['id']}/courses", headers=auth(admin)
+            ).json():
+                courses.setdefault(p["id"], course["id"])
+                site_of_course[course["id"]] = sites.get(course["condition_id"], "")
+                if course["status"] not in ("planned", "active"):
+                    continue
+                detail = c.get(f"/courses/{course['id']}", headers=auth(admin)).json()
+                if not detail["appointments"]:
+                    bookable.append(
+                        (
+                            course["id"],
+                            p["id"],
+                            1,
+                            today + timedelta(days=1),
+                            today + timedelta(days=28),
+                        )
+                    )
+                for win in detail["windows"]:
+                    first = max(
+                        date.fromisoformat(win["earliest"]), today + timedelta(days=1)
+                    )
+                    last = date.fromisoformat(win["latest"])
+                    if not win["booked"] and first <= last:
+                        bookable.append(
+                            (course["id"], p["id"], win["number"], first, last)
+                        )
+        queue = [a["id"] for a in staff if a["status"] == "booked"]
+        patient_tokens.pop("None", None)  # a patient login that names no patient record
+        w = World(
+            base=base,
+            staff_tokens=tokens["nurse"] + tokens["reception"] + tokens["clinician"],
+            clinician_tokens=tokens["clinician"],
+            patient_tokens=patient_tokens or {p["id"]: admin for p in patients},
+            patient_courses=courses,
+            clinician_ids=clinician_ids,
+            bookable=bookable,
+            session_queue=queue,
+            site_of_course=site_of_course,
+            lateral=lateral,
+            course_of={a["id"]: a["course_id"] for a in staff},
+        )
+        return w, tokens["admin"][0]
+
+
+def _flatten(value: Any) -> list[Any]:
+    if isinstance(value, dict):
+        return [x for v in value.values() for x in _flatten(v)]
+    if isinstance(value, list):
+        return [x for v in value for x in _flatten(v)]
+    return [value]
+
+
+def check(base: str, admin: str, w: World, started: datetime) -> dict[str, Any]:
+    """The invariants, read back through the API: a clinician reads the records, the admin the audit log."""
+    problems: list[str] = []
+    audit_token, admin = admin, w.clinician_tokens[0]
+    with httpx.Client(base_url=base, timeout=120) as c:
+        appts = all_pages(c, "/appointments", admin)
+        rules = c.get("/clinic/settings/course_rules", headers=auth(audit_token)).json()
+        lo, hi = int(rules["min_gap_days"]), int(rules["max_gap_days"])
+        live = [a for a in appts if a["status"] != "cancelled"]
+        by: dict[tuple[str, str], list[tuple[str, str, str]]] = defaultdict(list)
+        for a in live:
+            for kind in ("clinician_id", "room_id", "patient_id"):
+                by[(kind, a[kind])].append((a["starts_at"], a["ends_at"], a["id"]))
+            by[("recovery_place_id", a["recovery_place_id"])].append(
+                (a["recovery_starts_at"], a["recovery_ends_at"], a["id"])
+            )
+        double = 0
+        for (kind, rid), spans in by.items():
+            spans.sort()
+            for (_s1, e1, i1), (s2, _e2, i2) in itertools.pairwise(spans):
+                if datetime.fromisoformat(s2) < datetime.fromisoformat(e1):
+                    double += 1
+                    problems.append(f"double-booked {kind} {rid}: {i1} and {i2}")
+        courses: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for a in live:
+            courses[a["course_id"]].append(a)
+        interval = 0
+        for cid, items in courses.items():
+            items.sort(key=lambda a: a["session_number"])
+            for a, b in itertools.pairwise(items):
+                gap = (
+                    datetime.fromisoformat(b["starts_at"]).date()
+                    - datetime.fromisoformat(a["starts_at"]).date()
+                ).days
+                if not lo <= gap <= hi and not b["timing_override_reason"]:
+                    interval += 1
+                    problems.append(
+                        f"course {cid}: sessions {a['session_number']}->{b['session_number']} {gap} days apart"
+                    )
+        status = {a["id"]: a["status"] for a in appts}
+        cancelled = set(w.accepted["cancelled"])
+        missing = 0
+        for aid in w.accepted["booked"]:
+            want_cancelled = aid in cancelled
+            if aid not in status or (status[aid] == "cancelled") != want_cancelled:
+                missing += 1
+                problems.append(f"accepted booking {aid}: {status.get(aid, 'absent')}")
+        for rid in w.accepted["questionnaires"]:
+            if (
+                c.get(
+                    f"/questionnaire-responses/{rid}", headers=auth(admin)
+                ).status_code
+                != 200
+            ):
+                missing += 1
+                problems.append(f"accepted questionnaire response {rid} absent")
+        steps_by: dict[str, int] = defaultdict(int)
+        for sid, _ in w.accepted["session_events"]:
+            steps_by[sid] += 1
+        for sid in w.accepted["sessions"]:
+            got = c.get(f"/sessions/{sid}", headers=auth(admin))
+            if got.status_code != 200:
+                missing += 1
+                problems.append(f"accepted session {sid} absent")
+                continue
+            steps = got.json()["record"]["steps"]
+            if len(steps) < 1 + steps_by[sid]:  # check-in + the accepted events
+                missing += 1
+                problems.append(
+                    f"session {sid}: {len(steps)} steps, {1 + steps_by[sid]} accepted"
+                )
+        audit = all_pages(c, "/audit-events", audit_token, since=started.isoformat())
+        actions: dict[str, int] = defaultdict(int)
+        for e in audit:
+            actions[e.get("action", "?")] += 1
+        writes = {
+            "bookings": len(w.accepted["booked"]),
+            "cancellations": len(w.accepted["cancelled"]),
+            "sessions": len(w.accepted["sessions"]),
+            "session_events": len(w.accepted["session_events"]),
+            "questionnaires": len(w.accepted["questionnaires"]),
+        }
+        # every accepted write must have an audit event naming its resource
+        audited: set[str] = set()
+        for e in audit:
+            audited.add(str(e.get("resource_id")))
+            audited.update(str(v) for v in _flatten(e.get("detail")))
+        unaudited = [
+            x
+            for x in w.accepted["booked"]
+            + w.accepted["questionnaires"]
+            + w.accepted["sessions"]
+            if x not in audited
+        ]
+        if unaudited:
+            problems.append(
+                f"{len(unaudited)} accepted writes without an audit event, e.g. {unaudited[:3]}"
+            )
+    return {
+        "appointments_checked": len(appts),
+        "double_bookings": double,
+        "interval_violations": interval,
+        "interval_rule_days": [lo, hi],
+        "accepted_writes": writes,
+        "accepted_writes_missing": missing,
+        "accepted_writes_without_audit": len(unaudited),
+        "audit_events_since_start": len(audit),
+        "audit_actions": dict(sorted(actions.items())),
+        "problems": problems[:50],
+        "ok": not problems,
+    }
+
+
+# ---- one database -----------------------------------------------------------------------------
+
+
+def base_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PROLO_")}
+    env["PROLO_ENVIRONMENT"] = "test"
+    return env
+
+
+def run_database(kind: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    env = base_env()
+    dbname = f"prolo_load_{os.getpid()}"
+    if kind == "sqlite":
+        env["PROLO_DATABASE_URL"] = f"sqlite:///{workdir / 'load.db'}"
+    else:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{dbname}"')
+            conn.execute(f'CREATE DATABASE "{dbname}"')
+        env["PROLO_DATABASE_URL"] = (
+            f"postgresql+psycopg://postgres@127.0.0.1:5432/{dbname}"
+        )
+    proc: subprocess.Popen[bytes] | None = None
+    try:
+        run_cli(["db", "upgrade"], env)
+        demo = json.loads(run_cli(["demo", "--no-serve", "--format", "json"], env))
+        port = free_port()
+        cmd = [
+            PROLO,
+            "serve",
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+        ]
+        log = open(workdir / f"server-{kind}.log", "wb")  # noqa: SIM115
+        proc = subprocess.Popen(
+            cmd,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=workdir,
+            start_new_session=True,
+        )
+        base = f"http://{HOST}:{port}/api/v1"
+        wait_ready(f"{base}/health", proc)
+        world, admin = setup_world(base, demo["logins"])
+        started = datetime.now(UTC) - timedelta(seconds=1)
+        print(
+            f"[{kind}] {len(world.bookable)} bookable sessions, {len(world.session_queue)} booked appointments; driving {args.users} users for {args.duration:.0f} s",
+            flush=True,
+        )
+        stats, seconds = asyncio.run(
+            drive(world, base, args.users, args.duration, args.think, args.max_requests)
+        )
+        saturation: dict[str, Any] = {}
+        if args.saturation > 0:
+            print(
+                f"[{kind}] saturation: {args.users} users, no think time, {args.saturation:.0f} s",
+                flush=True,
+            )
+            sat, sat_s = asyncio.run(
+                drive(world, base, args.users, args.saturation, 0.0, args.max_requests)
+            )
+            saturation = {
+                "seconds": round(sat_s, 1),
+                "requests": sat.requests,
+                "throughput_rps": round(sat.requests / sat_s, 1),
+                "routes": summarise(sat, sat_s),
+                "error_samples": sat.error_samples,
+            }
+        print_table(
+            {
+                "database": kind,
+                "requests": stats.requests,
+                "seconds": round(seconds, 1),
+                "throughput_rps": round(stats.requests / seconds, 1),
+                "routes": summarise(stats, seconds),
+            },
+            0.0,
+        )
+        if saturation:
+            print_table({"database": f"{kind} saturation", **saturation}, 0.0)
+        try:
+            drained: float | None = wait_drained(f"{base}/health", proc)
+            print(
+                f"[{kind}] /health prompt again after {drained:.1f} s; checking",
+                flush=True,
+            )
+            checks = check(base, admin, world, started)
+        except SystemExit as exc:  # the server hung: record it rather than lose the run
+            drained = None
+            checks = {
+                "ok": False,
+                "problems": [str(exc)],
+                "double_bookings": None,
+                "interval_violations": None,
+                "accepted_writes": {},
+                "accepted_writes_missing": None,
+                "accepted_writes_without_audit": None,
+                "audit_events_since_start": None,
+            }
+            print(f"[{kind}] {exc}", flush=True)
+        return {
+            "drain_s": None if drained is None else round(drained, 1),
+            "saturation": saturation,
+            "database": kind,
+            "server_command": shlex.join(cmd),
+            "seconds": round(seconds, 1),
+            "requests": stats.requests,
+            "throughput_rps": round(stats.requests / seconds, 1),
+            "routes": summarise(stats, seconds),
+            "error_samples": stats.error_samples,
+            "checks": checks,
+        }
+    finally:
+        if proc is not None:
+            stop(proc)
+        if kind == "postgresql":
+            import psycopg
+
+            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+
+
+def run_ceiling(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    port = free_port()
+    cmd = [
+        PYTHON,
+        "-m",
+        "uvicorn",
+        "--app-dir",
+        str(ROOT / "bench"),
+        "load:ceiling_app",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--workers",
+        str(args.workers),
+        "--no-access-log",
+    ]
+    log = open(workdir / "server-ceiling.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen(
+        cmd, stdout=log, stderr=subprocess.STDOUT, cwd=workdir, start_new_session=True
+    )
+    try:
+        base = f"http://{HOST}:{port}"
+        wait_ready(f"{base}/ping", proc)
+        # closed loop without think time: the most this stack serves to these clients
+        stats, seconds = asyncio.run(
+            drive(
+                None, base, args.users, args.saturation or 20.0, 0.0, args.max_requests
+            )
+        )
+        return {
+            "server_command": shlex.join(cmd),
+            "seconds": round(seconds, 1),
+            "requests": stats.requests,
+            "throughput_rps": round(stats.requests / seconds, 1),
+            "routes": summarise(stats, seconds),
+        }
+    finally:
+        stop(proc)
+
+
+def print_table(result: dict[str, Any], ceiling_rps: float) -> None:
+    print(
+        f"\n== {result['database']}: {result['requests']} requests in {result['seconds']} s = "
+        f"{result['throughput_rps']} req/s (ceiling {ceiling_rps} req/s, ratio "
+        f"{result['throughput_rps'] / ceiling_rps if ceiling_rps else 0:.2f})"
+    )
+    print(
+        f"{'route':<15}{'kind':<6}{'req':>7}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}{'409/rule':>9}{'errors':>8}"
+    )
+    for route, r in result["routes"].items():
+        print(
+            f"{route:<15}{r['kind']:<6}{r['requests']:>7}{r['throughput_rps']:>8}{r['p50_ms']:>9}{r['p95_ms']:>9}"
+            f"{r['p99_ms']:>9}{r['max_ms']:>9}{r['conflicts']:>9}{r['errors']:>8}"
+        )
+    ch = result.get("checks", {})
+    if ch:
+        print(
+            f"checks: double bookings {ch['double_bookings']}, interval violations {ch['interval_violations']}, "
+            f"accepted writes {ch['accepted_writes']} missing {ch['accepted_writes_missing']}, "
+            f"without audit {ch['accepted_writes_without_audit']}, audit events {ch['audit_events_since_start']}"
+        )
+        for p in ch["problems"][:10]:
+            print("  problem:", p)
+    for e in result.get("error_samples", [])[:5]:
+        print("  error:", e)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--users", type=int, default=200)
+    ap.add_argument("--duration", type=float, default=60.0)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument(
+        "--think",
+        type=float,
+        default=0.5,
+        help="mean think time between a user's requests (s)",
+    )
+    ap.add_argument(
+        "--saturation",
+        type=float,
+        default=20.0,
+        help="seconds of the no-think-time phase (0: skip)",
+    )
+    ap.add_argument("--max-requests", type=int, default=500_000)
+    ap.add_argument("--databases", default="sqlite,postgresql")
+    ap.add_argument("--output", type=Path, default=RESULTS)
+    args = ap.parse_args()
+    if not 1 <= args.users <= 2000 or not 1 <= args.duration <= 1800:
+        ap.error("--users must be 1-2000 and --duration 1-1800 s")
+    out: dict[str, Any] = {
+        "benchmark": "load",
+        "command": shlex.join([".venv/bin/python", "bench/load.py", *sys.argv[1:]]),
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "settings": {
+            "users": args.users,
+            "duration_s": args.duration,
+            "workers": args.workers,
+            "think_s": args.think,
+            "saturation_s": args.saturation,
+            "max_requests": args.max_requests,
+        },
+        "targets": {
+            "read_p99_ms": 100,
+            "write_p99_ms": 250,
+            "errors": 0,
+            "database": "postgresql",
+            "users": 200,
+        },
+    }
+    with tempfile.TemporaryDirectory(prefix="prolo-load-") as tmp:
+        workdir = Path(tmp)
+        print("ceiling: bare FastAPI route", flush=True)
+        out["ceiling"] = run_ceiling(args, workdir)
+        ceiling_rps = out["ceiling"]["throughput_rps"]
+        print_table({"database": "ceiling", **out["ceiling"]}, ceiling_rps)
+        out["databases"] = {}
+        for kind in [k.strip() for k in args.databases.split(",") if k.strip()]:
+            result = run_database(kind, args, workdir)
+            sat_rps = result["saturation"].get("throughput_rps", 0.0)
+            result["ratio_to_ceiling"] = (
+                round(sat_rps / ceiling_rps, 3) if ceiling_rps else None
+            )
+            out["databases"][kind] = result
+            print_table(result, ceiling_rps)
+            if result["saturation"]:
+                print_table(
+                    {
+                        "database": f"{kind} saturation (no think time)",
+                        **result["saturation"],
+                    },
+                    ceiling_rps,
+                )
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(out, indent=2) + "\n")
+    print(f"\nwrote {args.output}")
+    ok = all(
+        r["checks"]["ok"] and not any(v["errors"] for v in r["routes"].values())
+        for r in out["databases"].values()
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
