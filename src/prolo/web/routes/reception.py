@@ -10,7 +10,7 @@ Reads and writes go through prolo.services only, which authorise and audit them.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Final, cast
@@ -833,6 +833,27 @@ def _slot_options(
     )
 
 
+def _attempt(
+    request: Request,
+    page: PageDep,
+    desk: _Desk,
+    appointment_id: uuid.UUID,
+    action: Callable[[], rebooking.RepairResult],
+) -> rebooking.RepairResult | Response:
+    """Run a cancel / no-show / rebook; a refusal re-renders the appointment page with why."""
+    try:
+        return action()
+    except ServiceError as exc:
+        return _appointment_page(
+            request,
+            page,
+            desk,
+            appointment_id,
+            error=exc.detail,
+            status_code=exc.status,
+        )
+
+
 def _appointment_page(
     request: Request,
     page: PageDep,
@@ -947,23 +968,21 @@ def cancel(
 ) -> Response:
     """Cancel, then show how the course was repaired (or why it could not be, with options)."""
     desk = _desk(page)
-    try:
-        result = rebooking.cancel_session(
+    result = _attempt(
+        request,
+        page,
+        desk,
+        appointment_id,
+        lambda: rebooking.cancel_session(
             page.uow,
             page.actor,
             appointment_id=appointment_id,
             expected_version=version,
             reason=reason,
-        )
-    except ServiceError as exc:
-        return _appointment_page(
-            request,
-            page,
-            desk,
-            appointment_id,
-            error=exc.detail,
-            status_code=exc.status,
-        )
+        ),
+    )
+    if isinstance(result, Response):
+        return result
     return _appointment_page(request, page, desk, appointment_id, result=result)
 
 
@@ -975,22 +994,20 @@ def no_show(
     version: Annotated[int, Form()],
 ) -> Response:
     desk = _desk(page)
-    try:
-        result = rebooking.mark_no_show(
+    result = _attempt(
+        request,
+        page,
+        desk,
+        appointment_id,
+        lambda: rebooking.mark_no_show(
             page.uow,
             page.actor,
             appointment_id=appointment_id,
             expected_version=version,
-        )
-    except ServiceError as exc:
-        return _appointment_page(
-            request,
-            page,
-            desk,
-            appointment_id,
-            error=exc.detail,
-            status_code=exc.status,
-        )
+        ),
+    )
+    if isinstance(result, Response):
+        return result
     return _appointment_page(request, page, desk, appointment_id, result=result)
 
 
@@ -1008,24 +1025,22 @@ def rebook(
     """Put the session at one of the offered slots; the later sessions are repaired."""
     desk = _desk(page)
     a = booking.get_appointment(page.uow, page.actor, appointment_id=appointment_id)
-    try:
-        result = rebooking.rebook_session(
+    result = _attempt(
+        request,
+        page,
+        desk,
+        appointment_id,
+        lambda: rebooking.rebook_session(
             page.uow,
             page.actor,
             course_id=a.course_id,
             slot=SlotRequest(
                 session_number, starts_at, clinician_id, room_id, place_id
             ),
-        )
-    except ServiceError as exc:
-        return _appointment_page(
-            request,
-            page,
-            desk,
-            appointment_id,
-            error=exc.detail,
-            status_code=exc.status,
-        )
+        ),
+    )
+    if isinstance(result, Response):
+        return result
     target = next(
         (
             x.id
