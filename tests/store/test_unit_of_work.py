@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
 
-from factories import save_clinic, save_patient
+from factories import save_clinic, save_course, save_patient
 from prolo.store.errors import StaleVersionError
 from prolo.store.unit_of_work import Database, UnitOfWork
 
@@ -93,5 +94,72 @@ class TestUnitOfWork:
                 final = uow.patients.get(clinic.id, patient.id)
                 assert final is not None
                 assert (final.phone, final.version) == ("1", 2)
+        finally:
+            db.dispose()
+
+
+class TestRowsKeptForTheUnitOfWork:
+    """A unit of work keeps the rows it read: the identity map is weak, and without this a
+    row read twice in one request was selected twice (a session event read its record three
+    times)."""
+
+    def test_a_row_read_twice_is_selected_once(self, scratch_url: str) -> None:
+        db = Database(scratch_url)
+        try:
+            with db.unit_of_work() as uow:
+                clinic = save_clinic(uow)
+                patient = save_patient(uow, clinic)
+                uow.commit()
+            statements: list[str] = []
+
+            def count(_c: object, _cur: object, statement: str, *_a: object) -> None:
+                statements.append(statement)
+
+            event.listen(db.engine, "before_cursor_execute", count)
+            with db.unit_of_work() as uow:
+                first = uow.patients.get(clinic.id, patient.id)
+                after_first = len(statements)
+                second = uow.patients.get(clinic.id, patient.id)
+                assert after_first >= 1
+                assert len(statements) == after_first
+                assert first == second
+            with db.unit_of_work() as uow:  # a new unit of work reads afresh
+                uow.patients.get(clinic.id, patient.id)
+            assert len(statements) == 2 * after_first
+        finally:
+            db.dispose()
+
+    @pytest.mark.only_db(
+        "postgresql"
+    )  # SQLite: BEGIN IMMEDIATE, the other writer waits
+    def test_a_course_lock_sees_what_committed_after_the_first_read(
+        self, scratch_url: str
+    ) -> None:
+        db = Database(scratch_url)
+        try:
+            with db.unit_of_work() as uow:
+                clinic = save_clinic(uow)
+                course = save_course(uow, clinic, save_patient(uow, clinic))
+                uow.commit()
+            with db.unit_of_work() as booking:
+                before = booking.courses.get(clinic.id, course.id)
+                assert before is not None
+                assert before.planned_sessions == 4
+                with (
+                    db.unit_of_work() as other
+                ):  # commits between the read and the lock
+                    other.courses.update(
+                        course.id,
+                        expected_version=None,
+                        changes={"planned_sessions": 6},
+                        updated_at=other.now(),
+                    )
+                    other.commit()
+                locked = booking.courses.lock(clinic.id, course.id)
+                assert locked is not None
+                assert (locked.planned_sessions, locked.version) == (
+                    6,
+                    before.version + 1,
+                )
         finally:
             db.dispose()

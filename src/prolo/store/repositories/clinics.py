@@ -7,6 +7,7 @@ from datetime import time
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from prolo.store.errors import StaleVersionError
 from prolo.store.records import Clinic, RecoveryPlace, RecoveryPlaceKind, Room
@@ -57,6 +58,10 @@ def _place(row: RecoveryPlaceRow) -> RecoveryPlace:
 
 
 class ClinicRepository(Repository):
+    def __init__(self, session: Session) -> None:
+        super().__init__(session)
+        self._absent: set[tuple[uuid.UUID, str]] = set()
+
     def add(
         self,
         *,
@@ -117,13 +122,21 @@ class ClinicRepository(Repository):
 
     # settings documents -------------------------------------------------------------------
     def get_setting(self, clinic_id: uuid.UUID, name: str) -> dict[str, Any] | None:
+        # an absent setting (the shipped default applies) is looked up once per unit of work:
+        # the identity map keeps the rows found, but not "not found"
+        if (clinic_id, name) in self._absent:
+            return None
         row = self.session.get(ClinicSettingRow, (clinic_id, name))
-        return dict(row.value) if row else None
+        if row is None:
+            self._absent.add((clinic_id, name))
+            return None
+        return dict(row.value)
 
     def put_setting(
         self, clinic_id: uuid.UUID, name: str, value: dict[str, Any]
     ) -> None:
         row = self.session.get(ClinicSettingRow, (clinic_id, name))
+        self._absent.discard((clinic_id, name))
         if row is None:
             self.session.add(
                 ClinicSettingRow(clinic_id=clinic_id, name=name, value=value)

@@ -86,11 +86,14 @@ class CourseRepository(Repository):
 
     def lock(self, clinic_id: uuid.UUID, course_id: uuid.UUID) -> Course | None:
         """Read the course with a row lock (PostgreSQL FOR UPDATE; SQLite already holds the
-        database write lock), so two bookings of one course serialise."""
+        database write lock), so two bookings of one course serialise. The locked row replaces
+        what this unit of work read before (`populate_existing`): another booking may have
+        committed in between, and an identity-mapped row would otherwise keep the old values."""
         row = self.session.scalars(
             select(CourseRow)
             .where(CourseRow.id == course_id, CourseRow.clinic_id == clinic_id)
             .with_for_update()
+            .execution_options(populate_existing=True)
         ).first()
         return _course(row) if row else None
 

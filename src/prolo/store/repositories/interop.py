@@ -302,17 +302,22 @@ class InteropRepository(Repository):
         severity: str,
         occurred_at: datetime,
     ) -> None:
-        self.session.add(
-            AdverseEventRow(
-                id=event_id,
-                session_record_id=session_record_id,
-                kind=kind,
-                severity=severity,
-                description=None,
-                occurred_at=occurred_at,
-                action_taken=None,
-            )
+        row = AdverseEventRow(
+            id=event_id,
+            session_record_id=session_record_id,
+            kind=kind,
+            severity=severity,
+            description=None,
+            occurred_at=occurred_at,
+            action_taken=None,
         )
+        # through the record's collection, so a record this unit of work already holds lists
+        # it; an unknown record is left to the foreign key to refuse, as before
+        record = self.session.get(SessionRecordRow, session_record_id)
+        if record is not None:
+            record.adverse_events.append(row)
+        else:
+            self.session.add(row)
         self.flush()
 
     def add_response(

@@ -24,16 +24,31 @@ def paginate(
     offset: int,
     to_record: Callable[[R], T],
 ) -> Page[T]:
-    """Run `stmt` (already ordered) for one page and count all its rows."""
+    """Run `stmt` (already ordered; one entity or column) for one page and count all its rows.
+
+    One round trip: each row of the page carries the total (`count(*) OVER ()`, PostgreSQL and
+    SQLite >= 3.25 alike). Only a page past the end, which has no row to carry it, counts apart."""
     if limit < 1 or limit > MAX_PAGE_SIZE:
         raise ValueError(f"limit must be between 1 and {MAX_PAGE_SIZE}")
     if offset < 0:
         raise ValueError("offset must be >= 0")
-    count_stmt: Select[Any] = select(func.count()).select_from(
-        stmt.order_by(None).subquery()
-    )
-    total = session.scalar(count_stmt) or 0
-    rows = session.scalars(stmt.limit(limit).offset(offset)).all()
+    page = session.execute(
+        stmt.add_columns(func.count().over().label("page_total"))
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    if page:
+        total = int(page[0][-1])
+    elif offset == 0:
+        total = 0
+    else:
+        count_stmt: Select[Any] = select(func.count()).select_from(
+            stmt.order_by(None).subquery()
+        )
+        total = session.scalar(count_stmt) or 0
     return Page(
-        items=[to_record(r) for r in rows], total=total, limit=limit, offset=offset
+        items=[to_record(row[0]) for row in page],
+        total=total,
+        limit=limit,
+        offset=offset,
     )
