@@ -12,6 +12,7 @@ answer application/problem+json, page paths answer HTML pages.
 from __future__ import annotations
 
 import base64
+import gc
 import hashlib
 import logging
 import re
@@ -23,7 +24,9 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from prolo import __version__
 from prolo.api import problems
@@ -33,8 +36,19 @@ from prolo.api.routers import fhir
 from prolo.domain.errors import DomainError
 from prolo.gateway.limits import MAX_BODY_BYTES, RequestLimits
 from prolo.gateway.requests import ApiConfig
-from prolo.services.bootstrap import Database, SchemaNotReadyError, open_database
-from prolo.services.errors import AuthenticationError, ServiceError
+from prolo.services.bootstrap import (
+    Database,
+    PoolSettings,
+    SchemaNotReadyError,
+    open_database,
+)
+from prolo.services.errors import (
+    UNTRANSLATED_DATABASE_ERRORS,
+    AuthenticationError,
+    ServiceError,
+    ServiceUnavailableError,
+    from_database_error,
+)
 from prolo.settings import Settings, get_settings
 from prolo.web import (
     STATIC_ROUTE_NAME,
@@ -63,10 +77,22 @@ def _redacted(url: str) -> str:
     return f"{scheme}{sep}{rest}"
 
 
+def pool_settings(settings: Settings) -> PoolSettings:
+    """One connection per database slot (gateway.requests.database_slot), as many again for the
+    work outside the slots (the health check), and a checkout that gives up (503) when the
+    request's own wait would have."""
+    return PoolSettings(
+        size=settings.database_slots,
+        overflow=settings.database_slots,
+        timeout_s=settings.db_wait_s,
+        connect_timeout_s=settings.db_connect_timeout_s,
+    )
+
+
 def open_checked_database(settings: Settings) -> Database:
     """The settings' database, or SystemExit with a plain message (no traceback)."""
     try:
-        database = open_database(settings.database_url)
+        database = open_database(settings.database_url, pool=pool_settings(settings))
     except SchemaNotReadyError as exc:
         raise SystemExit(f"prolo: error: {exc}") from None
     status = database.status()
@@ -95,7 +121,30 @@ async def _web_service_error(request: Request, exc: Exception) -> Response:
         # the path, percent-encoded: it is one query value, whatever characters it holds
         next_path = quote(request.url.path, safe="/")
         return RedirectResponse(f"/login?next={next_path}", status_code=303)
-    return error_page(request, exc.status)
+    response = error_page(request, exc.status)
+    if isinstance(exc, ServiceUnavailableError):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def _database_error(service: Handler, bug: Handler) -> Handler:
+    """A database error that escaped a query: 503 when the database is unreachable, full or
+    read-only (nothing was saved; the client may retry), else a bug (500, logged)."""
+
+    async def handle(request: Request, exc: Exception) -> Response:
+        translated = from_database_error(exc)
+        if translated is None:
+            return await bug(request, exc)
+        logger.warning(
+            "%s on %s %s: %s",
+            translated.type,
+            request.method,
+            request.url.path,
+            type(exc).__name__,
+        )
+        return await service(request, translated)
+
+    return handle
 
 
 async def _web_invalid_input(request: Request, exc: Exception) -> Response:
@@ -123,26 +172,59 @@ def _quiet_access_log() -> None:
         access.addFilter(AccessLogWithoutQueries())
 
 
-def _with_security_headers(
-    request: Request, response: Response, settings: Settings
-) -> Response:
+def _add_security_headers(
+    headers: MutableHeaders, path: str, settings: Settings
+) -> None:
     """The headers every response carries (docs/security.md): no MIME sniffing, no framing,
     same-origin referrers, HSTS behind TLS, no caching of API answers, and a CSP (the web pages'
     on HTML; `default-src 'none'` on everything else, which loads nothing)."""
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
     if settings.behind_tls:
-        response.headers.setdefault(
+        headers.setdefault(
             "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
         )
-    if problems.is_api_request(request):
-        response.headers.setdefault("Cache-Control", "no-store")
-    if response.headers.get("content-type", "").startswith("text/html"):
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    if problems.is_api_path(path):
+        headers.setdefault("Cache-Control", "no-store")
+    if headers.get("content-type", "").startswith("text/html"):
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     else:
-        response.headers.setdefault("Content-Security-Policy", NO_CONTENT_POLICY)
+        headers.setdefault("Content-Security-Policy", NO_CONTENT_POLICY)
+
+
+def _with_security_headers(
+    request: Request, response: Response, settings: Settings
+) -> Response:
+    _add_security_headers(response.headers, request.url.path, settings)
     return response
+
+
+class SecurityHeaders:
+    """ASGI middleware adding `_add_security_headers` to every HTTP response as it starts.
+
+    Plain ASGI rather than `@app.middleware("http")`: Starlette's BaseHTTPMiddleware runs every
+    request through an extra task and memory streams, which cost 3 % of a worker's CPU under
+    load (bench/load.py profile)."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+
+        async def send_secured(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                _add_security_headers(
+                    MutableHeaders(scope=message), path, self.settings
+                )
+            await send(message)
+
+        await self.app(scope, receive, send_secured)
 
 
 SWAGGER_UI_CDN = "https://cdn.jsdelivr.net"
@@ -190,6 +272,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if settings.freezes_heap:
+            # The app's ~330,000 long-lived objects (modules, routes, validators) leave the
+            # collector's view: a full collection over them stalled the worker for ~160 ms.
+            gc.collect()
+            gc.freeze()
         yield
         if owned:
             db.dispose()
@@ -227,6 +314,12 @@ def create_app(
     app.add_exception_handler(
         StarletteHTTPException, _by_path(problems.http_problem, html_http_error_handler)
     )
+    database_error = _database_error(
+        _by_path(problems.service_problem, _web_service_error),
+        _by_path(problems.bug_problem, html_server_error_handler),
+    )
+    for error_class in UNTRANSLATED_DATABASE_ERRORS:
+        app.add_exception_handler(error_class, database_error)
     # Starlette answers 500s outside the middleware stack: the handler adds the headers itself.
     app.add_exception_handler(
         Exception,
@@ -242,10 +335,6 @@ def create_app(
     def api_docs() -> HTMLResponse:
         return api_docs_page(f"{API_PREFIX}/openapi.json", f"{app.title} API")
 
-    @app.middleware("http")
-    async def security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        return _with_security_headers(request, await call_next(request), settings)
+    app.add_middleware(SecurityHeaders, settings=settings)
 
     return app

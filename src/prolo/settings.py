@@ -16,6 +16,10 @@ DEVELOPMENT_SECRET = (
 )
 
 
+PG_DB_SLOTS = 10
+SQLITE_DB_SLOTS = 1
+
+
 class Settings(BaseSettings):
     """Every PROLO_* setting. Documented in docs/configuration.md (a test checks it)."""
 
@@ -36,6 +40,37 @@ class Settings(BaseSettings):
     timezone: str = Field(
         default="Europe/Istanbul",
         description="Default timezone for a new clinic (IANA name).",
+    )
+    db_pool_size: int | None = Field(
+        default=None,
+        ge=1,
+        le=200,
+        description=(
+            "Database connections per server process, and how many requests of one process may"
+            " use the database at once (the rest wait their turn; see docs/reliability.md)."
+            " Unset: 10 on PostgreSQL (which needs max_connections >= 2 x this x the worker"
+            " count), 1 on SQLite (it runs one transaction at a time anyway; queueing in the"
+            " process spares SQLite's busy-wait polling)."
+        ),
+    )
+    gc_freeze: bool | None = Field(
+        default=None,
+        description=(
+            "Freeze the heap a server process holds once it has started (gc.freeze), so Python's"
+            " full garbage collections skip it: each took about 160 ms of a worker's time and"
+            " stalled every request in flight (docs/reliability.md). Unset: on, except with"
+            " PROLO_ENVIRONMENT=test (a test process starts many apps and would keep their cycles)."
+        ),
+    )
+    db_wait_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="How long a request waits for its turn at the database before it is answered 503.",
+    )
+    db_connect_timeout_s: int = Field(
+        default=5,
+        ge=1,
+        description="PostgreSQL: seconds to wait for a new connection (then 503, not a hang).",
     )
     solver_broker: str | None = Field(
         default=None,
@@ -106,6 +141,22 @@ class Settings(BaseSettings):
         default="127.0.0.1",
         description="Proxies whose X-Forwarded-For is trusted for the client address (uvicorn's forwarded_allow_ips).",
     )
+
+    @property
+    def freezes_heap(self) -> bool:
+        """`gc_freeze`, or its default for the environment."""
+        if self.gc_freeze is not None:
+            return self.gc_freeze
+        return self.environment != "test"
+
+    @property
+    def database_slots(self) -> int:
+        """`db_pool_size`, or its default for the database in use."""
+        if self.db_pool_size is not None:
+            return self.db_pool_size
+        return (
+            SQLITE_DB_SLOTS if self.database_url.startswith("sqlite") else PG_DB_SLOTS
+        )
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

@@ -4,16 +4,11 @@ patient, with API tokens for several roles (a real client needs a real server)."
 from __future__ import annotations
 
 import secrets
-import socket
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-import uvicorn
-from starlette.types import ASGIApp
 
 from fhir_api.samples import hand_built
 from prolo.interop.fhir import patient_bundle_json
@@ -26,50 +21,7 @@ from prolo.services.context import Actor
 from prolo.settings import Settings
 from prolo.store.records import Role, TokenKind
 from prolo.store.unit_of_work import Database
-
-
-class ServerThread:
-    """uvicorn serving one app on 127.0.0.1 at a free port, in a daemon thread."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
-        config = uvicorn.Config(
-            app,
-            log_level="warning",
-            lifespan="on",
-            http="h11",
-            ws="none",
-            access_log=False,
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._error: BaseException | None = None
-
-    def _run(self) -> None:
-        try:
-            self._server.run(sockets=[self._sock])
-        except BaseException as exc:  # reported by start()/stop() in the test's thread
-            self._error = exc
-
-    def start(self) -> None:
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if self._error is not None or not self._thread.is_alive():
-                raise RuntimeError(f"uvicorn did not start: {self._error!r}")
-            if time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start within 10 s")
-            time.sleep(0.01)
-
-    def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
-        self._sock.close()
-        if self._error is not None:
-            raise RuntimeError(f"uvicorn failed: {self._error!r}")
+from servers import ServerThread
 
 
 @dataclass(frozen=True)

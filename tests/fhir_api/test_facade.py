@@ -21,6 +21,7 @@ from fhirclient.models.procedure import Procedure
 from fhirclient.models.questionnaireresponse import QuestionnaireResponse
 
 from fhir_api.conftest import FhirSite
+from servers import HTTP_TIMEOUT
 
 FHIR_JSON = "application/fhir+json"
 
@@ -113,7 +114,7 @@ def test_errors_are_operation_outcomes_with_the_right_status(
     fhir_site: FhirSite,
 ) -> None:
     patient_id = fhir_site.record.patient.id
-    with httpx.Client(base_url=f"{fhir_site.url}/fhir", timeout=10) as http:
+    with httpx.Client(base_url=f"{fhir_site.url}/fhir", timeout=HTTP_TIMEOUT) as http:
         ok = http.get(f"/Patient/{patient_id}", headers=fhir_site.headers("nurse"))
         assert ok.status_code == 200
         assert ok.headers["content-type"].startswith(FHIR_JSON)
@@ -170,7 +171,7 @@ def test_errors_are_operation_outcomes_with_the_right_status(
 
 def test_every_read_is_audited(fhir_site: FhirSite) -> None:
     patient_id = fhir_site.record.patient.id
-    with httpx.Client(base_url=f"{fhir_site.url}/fhir", timeout=10) as http:
+    with httpx.Client(base_url=f"{fhir_site.url}/fhir", timeout=HTTP_TIMEOUT) as http:
         http.get(
             f"/Patient/{patient_id}", headers=fhir_site.headers("clinician")
         ).raise_for_status()
@@ -197,7 +198,7 @@ def test_every_read_is_audited(fhir_site: FhirSite) -> None:
 
 def test_calendar_subscription_url_serves_text_calendar(fhir_site: FhirSite) -> None:
     patient_id = str(fhir_site.record.patient.id)
-    with httpx.Client(base_url=fhir_site.url, timeout=10) as http:
+    with httpx.Client(base_url=fhir_site.url, timeout=HTTP_TIMEOUT) as http:
         issued = http.post(
             "/api/v1/calendar-feeds",
             headers=fhir_site.headers("patient"),
@@ -229,7 +230,7 @@ def test_a_patient_token_naming_another_patient_gets_404_not_403(
     fhir_site: FhirSite,
 ) -> None:
     other = "00000000-0000-0000-0000-000000000001"
-    with httpx.Client(base_url=f"{fhir_site.url}/fhir", timeout=10) as http:
+    with httpx.Client(base_url=f"{fhir_site.url}/fhir", timeout=HTTP_TIMEOUT) as http:
         for path in (
             f"/Patient/{other}",
             f"/Patient/{other}/$everything",

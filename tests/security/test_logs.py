@@ -21,6 +21,7 @@ from prolo.services.bootstrap import open_database
 from prolo.settings import Settings
 from prolo.store.records import Role
 from security.harness import PASSWORD, build_site
+from servers import HTTP_TIMEOUT
 
 SECRETS = {
     "given": "Perihan",
@@ -57,7 +58,7 @@ def served(scratch_url: str) -> Iterator[tuple[str, object]]:
         yield f"http://127.0.0.1:{sock.getsockname()[1]}", site
     finally:
         server.should_exit = True
-        thread.join(timeout=10)
+        thread.join(timeout=HTTP_TIMEOUT)
         sock.close()
         database.dispose()
 
@@ -67,7 +68,7 @@ def test_patient_work_leaves_no_patient_data_in_the_logs(
 ) -> None:
     url, site = served
     caplog.set_level(logging.DEBUG)
-    with httpx.Client(base_url=url, timeout=10) as http:
+    with httpx.Client(base_url=url, timeout=HTTP_TIMEOUT) as http:
         staff = site.auth(Role.reception)
         created = http.post(
             "/api/v1/patients",

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from prolo.services.errors import ConflictError, from_store
-from prolo.store.errors import ContentionError
+from prolo.store.errors import ContentionError, DatabaseUnavailableError
 from prolo.store.repositories.base import translate
 
 
@@ -29,4 +29,12 @@ def test_deadlocks_and_serialization_failures_are_contention(sqlstate: str) -> N
 
 
 def test_other_operational_errors_are_not_hidden() -> None:
-    assert translate(OperationalError("SELECT 1", {}, _PgError("08006"))) is None
+    # XX000 internal_error is a fault to log (500), not "the database is unavailable now"
+    assert translate(OperationalError("SELECT 1", {}, _PgError("XX000"))) is None
+
+
+def test_a_lost_connection_means_unavailable_not_a_bug() -> None:
+    # 08006 connection_failure (PostgreSQL manual, Appendix A): 503, the client may retry
+    error = translate(OperationalError("SELECT 1", {}, _PgError("08006")))
+    assert isinstance(error, DatabaseUnavailableError)
+    assert from_store(error).status == 503

@@ -17,6 +17,7 @@ from prolo.services.context import Actor
 from prolo.services.sessions import DayStatus
 from prolo.services.values import Role, SignOffStatus
 from prolo.web.contexts.clinician import DayStatusCode
+from servers import HTTP_TIMEOUT
 
 from . import test_runner_pages
 from .conftest import http_sign_in
@@ -29,7 +30,9 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 @pytest.fixture
 def client(clock_site: ClockSite):
-    with httpx.Client(base_url=clock_site.url, follow_redirects=False, timeout=20) as c:
+    with httpx.Client(
+        base_url=clock_site.url, follow_redirects=False, timeout=HTTP_TIMEOUT
+    ) as c:
         yield c
 
 

@@ -14,6 +14,7 @@ import pytest
 from prolo.domain.course import load_course_rules
 from prolo.web.deps import course_rules
 from prolo.web.i18n import LANGUAGES, translate
+from servers import HTTP_TIMEOUT
 
 from .conftest import shell_app
 
@@ -138,7 +139,9 @@ def test_a_clinic_with_narrower_rules_gets_its_own_numbers(live_server_factory):
         application.dependency_overrides[course_rules] = lambda: narrower
         return application
 
-    with httpx.Client(base_url=live_server_factory(app)) as client:
+    with httpx.Client(
+        base_url=live_server_factory(app), timeout=HTTP_TIMEOUT
+    ) as client:
         en = text_of(client.get("/learn/your-course").text)
         tr = text_of(client.get("/learn/your-course?lang=tr").text)
         html = client.get("/learn/your-course").text

@@ -10,6 +10,7 @@ import pytest
 from fastapi import HTTPException
 
 from prolo.web.errors import error_page
+from servers import HTTP_TIMEOUT
 
 from .conftest import shell_app
 from .test_contexts import make_request
@@ -35,7 +36,9 @@ def app_with_failing_routes():
 
 @pytest.fixture
 def client(live_server_factory):
-    with httpx.Client(base_url=live_server_factory(app_with_failing_routes)) as client:
+    with httpx.Client(
+        base_url=live_server_factory(app_with_failing_routes), timeout=HTTP_TIMEOUT
+    ) as client:
         yield client
 
 

@@ -16,6 +16,7 @@ from prolo.services import booking, waitlist
 from prolo.services.bootstrap import open_database
 from prolo.services.context import Actor
 from prolo.services.values import AppointmentStatus, Role, WaitlistStatus
+from servers import HTTP_TIMEOUT
 
 from . import test_runner_pages
 from .conftest import DemoSite, http_sign_in
@@ -26,7 +27,9 @@ clock_site = test_runner_pages.clock_site  # the fixture, shared
 
 @pytest.fixture
 def client(demo_site: DemoSite) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=demo_site.url, follow_redirects=False, timeout=20) as c:
+    with httpx.Client(
+        base_url=demo_site.url, follow_redirects=False, timeout=HTTP_TIMEOUT
+    ) as c:
         yield c
 
 
@@ -132,7 +135,7 @@ class TestCheckIn:
             )
         assert arrival.status is AppointmentStatus.booked
         with httpx.Client(
-            base_url=clock_site.url, follow_redirects=False, timeout=10
+            base_url=clock_site.url, follow_redirects=False, timeout=HTTP_TIMEOUT
         ) as client:
             csrf = http_sign_in(client, clock_site, "reception")
             page = client.get("/reception/check-in")

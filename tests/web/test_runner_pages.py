@@ -25,6 +25,7 @@ from prolo.services.context import Actor
 from prolo.services.demo import DEMO_CLINIC, SettableClock
 from prolo.services.values import AppointmentStatus, Role
 from prolo.settings import Settings
+from servers import HTTP_TIMEOUT
 
 from .conftest import AppFactory, DemoSite, http_sign_in
 
@@ -100,7 +101,9 @@ def clock_site(
 
 @pytest.fixture
 def client(clock_site: ClockSite) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=clock_site.url, follow_redirects=False, timeout=20) as c:
+    with httpx.Client(
+        base_url=clock_site.url, follow_redirects=False, timeout=HTTP_TIMEOUT
+    ) as c:
         yield c
 
 

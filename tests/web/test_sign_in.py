@@ -5,6 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from servers import HTTP_TIMEOUT
+
 from .conftest import DemoSite, http_sign_in, sign_in
 
 ROLE_HOMES = {
@@ -18,7 +20,9 @@ ROLE_HOMES = {
 
 @pytest.fixture
 def client(demo_site: DemoSite):
-    with httpx.Client(base_url=demo_site.url, follow_redirects=False, timeout=10) as c:
+    with httpx.Client(
+        base_url=demo_site.url, follow_redirects=False, timeout=HTTP_TIMEOUT
+    ) as c:
         yield c
 
 

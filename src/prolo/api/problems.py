@@ -33,6 +33,7 @@ from prolo.domain.errors import (
 from prolo.services.errors import (
     AuthenticationError,
     ServiceError,
+    ServiceUnavailableError,
     TooManyRequestsError,
 )
 
@@ -117,7 +118,7 @@ async def service_problem(request: Request, exc: Exception) -> JSONResponse:
     headers: dict[str, str] = {}
     if isinstance(exc, AuthenticationError):
         headers["WWW-Authenticate"] = "Bearer"
-    if isinstance(exc, TooManyRequestsError):
+    if isinstance(exc, TooManyRequestsError | ServiceUnavailableError):
         headers["Retry-After"] = str(exc.retry_after)
     extensions = {
         k: (str(v) if not isinstance(v, int | float | str) else v)
@@ -193,8 +194,12 @@ async def bug_problem(request: Request, exc: Exception) -> JSONResponse:
 API_PATH_PREFIX = "/api/"
 
 
+def is_api_path(path: str) -> bool:
+    return path.startswith(API_PATH_PREFIX)
+
+
 def is_api_request(request: Request) -> bool:
-    return request.url.path.startswith(API_PATH_PREFIX)
+    return is_api_path(request.url.path)
 
 
 def install_problem_handlers(app: FastAPI) -> None:

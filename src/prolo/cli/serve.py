@@ -14,6 +14,7 @@ import typer
 from prolo.cli.db import load_settings, open_checked
 
 APP_FACTORY = "prolo.main:create_app"
+WORKER_HEALTHCHECK_S = 60
 
 
 def serve_command(
@@ -45,6 +46,10 @@ def serve_command(
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
         log_level="info",
+        # A new worker imports the whole app first (seconds of CPU on a busy 2-core machine);
+        # uvicorn's default 5 s health check killed and replaced workers in a loop under load
+        # (bench/faults.py, docs/reliability.md).
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
     )
 
 

@@ -5,11 +5,22 @@ authenticated actor, the edge configuration.
 
 `UoWDep` opens one unit of work per request and commits it when the route returns, before the
 response is sent (`scope="function"`), so a refusal at commit time still becomes the response.
+
+Before it opens the unit of work a request takes one of the process's database slots
+(`database_slot`, `PROLO_DB_POOL_SIZE` of them, as many as pooled connections). Without it,
+more concurrent requests than pooled connections deadlock: the routes and their dependencies are
+sync, so a request waiting for a connection holds one of the threadpool's 40 threads, while a
+request holding a connection needs a free thread to run its route and to commit. The slot is
+taken on the event loop, not in a thread, so it cannot hold a thread while it waits. A request
+that waits longer than `PROLO_DB_WAIT_S` is answered 503 (nothing was done).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import weakref
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -18,7 +29,12 @@ from fastapi import Depends, Request
 from prolo.services import accounts
 from prolo.services.bootstrap import Database, UnitOfWork, commit
 from prolo.services.context import Actor
-from prolo.services.errors import AuthenticationError, ForbiddenError, InvalidInputError
+from prolo.services.errors import (
+    AuthenticationError,
+    ForbiddenError,
+    InvalidInputError,
+    ServiceUnavailableError,
+)
 from prolo.services.values import TokenKind
 from prolo.settings import Settings
 
@@ -32,6 +48,8 @@ class ApiConfig:
     """What the API needs from the settings (built once in `create_app`)."""
 
     secret_key: str
+    database_slots: int
+    database_wait_s: float
     api_token_ttl_s: int
     session_ttl_s: int
     secure_cookies: bool
@@ -42,6 +60,8 @@ class ApiConfig:
     def from_settings(cls, settings: Settings) -> ApiConfig:
         return cls(
             secret_key=settings.secret_key,
+            database_slots=settings.database_slots,
+            database_wait_s=settings.db_wait_s,
             api_token_ttl_s=settings.api_token_ttl_s,
             session_ttl_s=settings.session_max_age_s,
             secure_cookies=settings.behind_tls,
@@ -71,14 +91,70 @@ def get_config(request: Request) -> ApiConfig:
     return config
 
 
-def get_uow(request: Request) -> Iterator[UnitOfWork]:
+def _slots(request: Request, size: int) -> asyncio.Semaphore:
+    """The app's semaphore for the running event loop (a test client may run an app on several)."""
+    state = request.app.state
+    per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
+    per_loop = getattr(state, "database_slots", None) or weakref.WeakKeyDictionary()
+    state.database_slots = per_loop
+    loop = asyncio.get_running_loop()
+    slots = per_loop.get(loop)
+    if slots is None:
+        slots = per_loop[loop] = asyncio.Semaphore(size)
+    return slots
+
+
+@asynccontextmanager
+async def holding_database_slot(request: Request) -> AsyncIterator[None]:
+    """Wait (on the event loop) for one of the process's database slots and hold it inside the
+    block. 503 after `database_wait_s` (see the module docstring for why). Re-entrant: a request
+    that already holds a slot (a page's unit of work, then the signed-in check of its shell) does
+    not wait for a second one, which with one slot per process would never come."""
+    if getattr(request.state, "holds_database_slot", False):
+        yield
+        return
+    config = get_config(request)
+    slots = _slots(request, config.database_slots)
+    try:
+        async with asyncio.timeout(config.database_wait_s):
+            await slots.acquire()
+    except TimeoutError:
+        raise ServiceUnavailableError(
+            "the server is too busy just now (every database slot stayed taken for"
+            f" {config.database_wait_s:g} s); nothing was done, try again in a moment"
+        ) from None
+    request.state.holds_database_slot = True
+    try:
+        yield
+    finally:
+        request.state.holds_database_slot = False
+        slots.release()
+
+
+async def database_slot(request: Request) -> AsyncIterator[None]:
+    """Dependency: a database slot held until the response is sent."""
+    async with holding_database_slot(request):
+        yield
+
+
+DatabaseSlotDep = Annotated[None, Depends(database_slot)]
+
+
+def get_uow(request: Request, _slot: DatabaseSlotDep) -> Iterator[UnitOfWork]:
     with get_database(request).unit_of_work() as uow:
         yield uow
         commit(uow)
 
 
 UoWDep = Annotated[UnitOfWork, Depends(get_uow, scope="function")]
-ConfigDep = Annotated[ApiConfig, Depends(get_config)]
+
+
+async def _config(request: Request) -> ApiConfig:
+    # async: no thread hop for a value that needs no I/O (every sync dependency costs one)
+    return get_config(request)
+
+
+ConfigDep = Annotated[ApiConfig, Depends(_config)]
 
 
 def client_address(request: Request) -> str:

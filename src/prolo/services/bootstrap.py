@@ -14,10 +14,16 @@ from prolo.services.errors import ServiceError, store_errors_translated
 from prolo.store.migrations import SchemaStatus, head_revision
 from prolo.store.migrations import check as _check
 from prolo.store.migrations import upgrade as _upgrade
-from prolo.store.unit_of_work import Database, UnitOfWork, UnitOfWorkFactory
+from prolo.store.unit_of_work import (
+    Database,
+    PoolSettings,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 
 __all__ = [
     "Database",
+    "PoolSettings",
     "SchemaNotReadyError",
     "SchemaStatus",
     "UnitOfWork",
@@ -39,10 +45,12 @@ class SchemaNotReadyError(ServiceError):
     title = "Database not ready"
 
 
-def open_database(url: str, *, clock: Clock | None = None) -> Database:
+def open_database(
+    url: str, *, clock: Clock | None = None, pool: PoolSettings | None = None
+) -> Database:
     """An engine and unit-of-work factory for `url` (connects lazily)."""
     try:
-        return Database(url, clock=clock)
+        return Database(url, clock=clock, pool=pool)
     except (
         ValueError,
         ImportError,

@@ -9,7 +9,11 @@ at each edge (`prolo.api.problems`, `prolo.cli.output`) renders it without knowi
     ├── NotFoundError         404   no such thing (or not yours: patients get 404, never 403)
     ├── ConflictError         409   stale version, taken slot, duplicate
     ├── PreconditionRequiredError 428   an update without the version it is based on
-    └── TooManyRequestsError  429   login attempts are being slowed or locked (`retry_after` s)
+    ├── TooManyRequestsError  429   login attempts are being slowed or locked (`retry_after` s)
+    └── ServiceUnavailableError 503 the database cannot do it now; nothing was saved
+        │                           (`retry_after` s; type database-unavailable)
+        ├── DatabaseFullError       database-full: its disk is full, writes are refused
+        └── DatabaseReadOnlyError   database-read-only: it accepts reads only
 
 Domain errors (`prolo.domain.errors`) pass through the services unchanged; the edges map them too.
 """
@@ -24,11 +28,15 @@ from typing import Any, ClassVar, ParamSpec, TypeVar
 from prolo.store.errors import (
     AppendOnlyError,
     ContentionError,
+    DatabaseFullError,
+    DatabaseReadOnlyError,
+    DatabaseUnavailableError,
     DuplicateError,
     OverlapError,
     StaleVersionError,
     StoreError,
 )
+from prolo.store.repositories.base import DATABASE_ERRORS, translate
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -101,8 +109,40 @@ class TooManyRequestsError(ServiceError):
         self.retry_after = retry_after
 
 
+class ServiceUnavailableError(ServiceError):
+    """The database cannot do the work now (unreachable, restarting, too busy). Nothing was
+    saved; the same request may succeed after `retry_after` seconds."""
+
+    status = 503
+    type = "database-unavailable"
+    title = "Database unavailable"
+    retry_after_s: ClassVar[int] = 5
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, retry_after=self.retry_after_s)
+        self.retry_after = self.retry_after_s
+
+
+class DatabaseFullServiceError(ServiceUnavailableError):
+    type = "database-full"
+    title = "Database full"
+    retry_after_s = 60
+
+
+class DatabaseReadOnlyServiceError(ServiceUnavailableError):
+    type = "database-read-only"
+    title = "Database read-only"
+    retry_after_s = 60
+
+
 def from_store(exc: StoreError) -> ServiceError:
     """The service error a store error means."""
+    if isinstance(exc, DatabaseFullError):
+        return DatabaseFullServiceError(str(exc))
+    if isinstance(exc, DatabaseReadOnlyError):
+        return DatabaseReadOnlyServiceError(str(exc))
+    if isinstance(exc, DatabaseUnavailableError):
+        return ServiceUnavailableError(str(exc))
     if isinstance(exc, StaleVersionError):
         return ConflictError(str(exc), reason="stale-version")
     if isinstance(exc, OverlapError):
@@ -114,6 +154,17 @@ def from_store(exc: StoreError) -> ServiceError:
     if isinstance(exc, AppendOnlyError):
         return ForbiddenError(str(exc))
     return ConflictError(str(exc))
+
+
+UNTRANSLATED_DATABASE_ERRORS = DATABASE_ERRORS
+"""The database driver's own errors, as they escape a query outside `store_errors_translated`;
+the edges register a handler for them that calls `from_database_error`."""
+
+
+def from_database_error(exc: Exception) -> ServiceError | None:
+    """The service error an untranslated database error means, or None (then it is a bug)."""
+    translated = translate(exc)
+    return None if translated is None else from_store(translated)
 
 
 @contextmanager

@@ -19,10 +19,36 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection, ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError
 
 SQLITE_BEGIN_OPTION = "sqlite_begin"
+PG_READ_ONLY_SQLSTATE = (
+    "25006"  # read_only_sql_transaction (PostgreSQL manual, Appendix A)
+)
+
+
+def refuses_writes(error: BaseException | None) -> bool:
+    """Whether the driver's `error` says the connection is read-only: PostgreSQL 25006 (a hot
+    standby, default_transaction_read_only), SQLITE_READONLY* (a file SQLite could only open
+    read-only)."""
+    sqlstate = getattr(error, "sqlstate", None) or ""
+    sqlite_name = getattr(error, "sqlite_errorname", None) or ""
+    return sqlstate == PG_READ_ONLY_SQLSTATE or sqlite_name.startswith(
+        "SQLITE_READONLY"
+    )
+
+
+def _drop_read_only_connections(engine: Engine) -> None:
+    """A connection that was read-only stays so (SQLite opened the file read-only; a PostgreSQL
+    session keeps the default it started with), so when the database becomes writable again the
+    pool would keep handing out connections that refuse every write. Treat the error as a
+    disconnect: SQLAlchemy then discards this connection and every older one in the pool."""
+
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context: ExceptionContext) -> None:
+        if refuses_writes(context.original_exception):
+            context.is_disconnect = True
 
 
 def is_sqlite(url: str) -> bool:
@@ -35,9 +61,15 @@ def make_engine(
     busy_timeout_s: float = 30.0,
     pool_size: int = 5,
     max_overflow: int = 10,
+    pool_timeout_s: float = 30.0,
+    connect_timeout_s: int | None = None,
     echo: bool = False,
 ) -> Engine:
-    """Build an engine for `url` (sqlite:///path or postgresql+psycopg://...)."""
+    """Build an engine for `url` (sqlite:///path or postgresql+psycopg://...).
+
+    `pool_size` + `max_overflow` connections at most, a checkout waits `pool_timeout_s`;
+    PostgreSQL connection attempts give up after `connect_timeout_s` (libpq's connect_timeout).
+    """
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
@@ -51,18 +83,30 @@ def make_engine(
         engine = create_engine(
             parsed,
             echo=echo,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_timeout=pool_timeout_s,
             connect_args={"check_same_thread": False, "timeout": busy_timeout_s},
         )
         _install_sqlite_hooks(engine, busy_timeout_s)
+        _drop_read_only_connections(engine)
         return engine
     if backend == "postgresql":
-        return create_engine(
+        engine = create_engine(
             parsed,
             echo=echo,
             pool_pre_ping=True,
             pool_size=pool_size,
             max_overflow=max_overflow,
+            pool_timeout=pool_timeout_s,
+            connect_args=(
+                {}
+                if connect_timeout_s is None
+                else {"connect_timeout": connect_timeout_s}
+            ),
         )
+        _drop_read_only_connections(engine)
+        return engine
     raise ValueError(
         f"unsupported database {backend!r}: use sqlite:///file.db or postgresql+psycopg://..."
     )

@@ -7,7 +7,12 @@ StoreError                      base
 ├── DuplicateError              a unique value is taken (e-mail, identifier, active session number)
 ├── ContentionError             a concurrent transaction won (PostgreSQL deadlock or serialization
 │                               failure): nothing was written, the caller may try again
-└── AppendOnlyError             an attempt to change or delete an audit event
+├── AppendOnlyError             an attempt to change or delete an audit event
+└── DatabaseUnavailableError    the database cannot do the work now (unreachable, restarting,
+    │                           too busy); nothing of the transaction was written
+    ├── DatabaseFullError       the disk (or SQLite's page limit) is full: writes are refused
+    └── DatabaseReadOnlyError   the database accepts reads only (read-only file, hot standby,
+                                default_transaction_read_only)
 """
 
 from __future__ import annotations
@@ -54,3 +59,43 @@ class ContentionError(StoreError):
 
 class AppendOnlyError(StoreError):
     """The audit log cannot be changed or deleted."""
+
+
+class DatabaseUnavailableError(StoreError):
+    """The database could not do this transaction's work: the connection was refused or lost
+    (a restart, a network failure), or no connection came free in time. Nothing was written;
+    the same request may succeed a little later."""
+
+    reason = "unavailable"
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(
+            detail
+            or "the database cannot be reached just now; nothing was saved, try again in a minute"
+        )
+
+
+class DatabaseFullError(DatabaseUnavailableError):
+    """The database refused a write because its disk (or SQLite's page limit) is full."""
+
+    reason = "full"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the database's disk is full, so nothing was saved. Reading patient records is"
+            " refused too (every read is written to the audit log); the operator must free"
+            " space (see docs/reliability.md)"
+        )
+
+
+class DatabaseReadOnlyError(DatabaseUnavailableError):
+    """The database refused a write because it accepts reads only."""
+
+    reason = "read-only"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the database is read-only just now, so nothing was saved. Reading patient records"
+            " is refused too (every read is written to the audit log); the operator must make"
+            " it writable again (see docs/reliability.md)"
+        )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from prolo.domain.course import CourseRules, load_course_rules
 from prolo.gateway.requests import (
@@ -15,6 +16,7 @@ from prolo.gateway.requests import (
     client_address,
     get_config,
     get_database,
+    holding_database_slot,
 )
 from prolo.gateway.sessions import WebActorDep, csrf_for
 from prolo.services import accounts
@@ -28,6 +30,26 @@ from prolo.web.shell import build_shell
 
 LangDep = Annotated[Lang, Depends(request_language)]
 """The language to serve the request in: ?lang=, then the cookie, then Accept-Language."""
+
+
+def form_dict(raw: object) -> dict[str, str]:
+    """The text fields of a parsed form (the last value of a repeated name; no files)."""
+    items = getattr(raw, "multi_items", None)
+    if items is None:
+        return {}
+    return {k: v for k, v in items() if isinstance(v, str)}
+
+
+async def submitted_form(request: Request) -> dict[str, str]:
+    """The submitted form's text fields, read on the event loop.
+
+    A route that reads its form itself must be `async def`, and an async route runs on the event
+    loop: every database call in it would stop the whole worker meanwhile. With this dependency
+    the route stays a plain `def` and runs in the threadpool like every other."""
+    return form_dict(await request.form())
+
+
+FormDep = Annotated[dict[str, str], Depends(submitted_form)]
 
 
 def course_rules() -> CourseRules:
@@ -45,12 +67,17 @@ def shell_user(actor: Actor) -> ShellUser:
     return ShellUser(display_name=actor.email or actor.role.value, role=role)
 
 
-def optional_actor(request: Request) -> Actor | None:
+async def optional_actor(request: Request) -> Actor | None:
     """The signed-in user if the session cookie is valid, else None (public pages). Signed-out
-    visitors cost no database work."""
+    visitors cost no database work; a session is checked in one of the database slots."""
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
+    async with holding_database_slot(request):
+        return await run_in_threadpool(_session_actor, request, token)
+
+
+def _session_actor(request: Request, token: str) -> Actor | None:
     with get_database(request).unit_of_work() as uow:
         try:
             actor = accounts.authenticate(

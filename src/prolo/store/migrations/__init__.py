@@ -8,6 +8,7 @@ revision, so both can refuse to start on an un-migrated database with a clear me
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from alembic import command
 from alembic.config import Config
@@ -34,8 +35,10 @@ def alembic_config(url: str, connection: Connection | None = None) -> Config:
     return config
 
 
+@cache
 def head_revision() -> str:
-    """The newest revision shipped with this version of Prolo."""
+    """The newest revision shipped with this version of Prolo (read once per process: parsing
+    the migration scripts took 10 ms of CPU per health check)."""
     heads = ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()
     if len(heads) != 1:
         raise RuntimeError(f"migrations have {len(heads)} heads: {heads}")

@@ -39,10 +39,10 @@ from prolo.web.contexts.checkin import (
     StartError,
 )
 from prolo.web.contexts.portal import QuestionnaireForm
-from prolo.web.deps import LangDep, PageDep, ShellDep
+from prolo.web.deps import FormDep, LangDep, PageDep, ShellDep
 from prolo.web.i18n import Lang
 from prolo.web.rendering import render
-from prolo.web.routes.portal import build_form, form_dict, parse_answers, patient_actor
+from prolo.web.routes.portal import build_form, parse_answers, patient_actor
 
 router = APIRouter()
 
@@ -171,15 +171,15 @@ def checkin_start(
 
 
 @router.post("/check-in/{token}/identity", name="checkin_identity")
-async def checkin_identity(
+def checkin_identity(
     request: Request,
     token: str,
     lang: LangDep,
     shell: ShellDep,
     uow: UoWDep,
     config: ConfigDep,
+    form: FormDep,
 ) -> Response:
-    form = form_dict(await request.form())
     info = checkin.open_link(uow, token=token, secret=config.secret_key)
     family_name = form.get("family_name", "")[:200]
     birth_text = form.get("birth_date", "")[:20]
@@ -238,19 +238,19 @@ async def checkin_identity(
     )
 
 
-async def _complete(
+def _complete(
     request: Request,
     token: str,
     lang: Lang,
     shell: Shell,
     uow: UoWDep,
     secret: str,
+    form: dict[str, str],
     *,
     kiosk: bool,
     staff: Actor | None,
     action: str,
 ) -> Response:
-    form = form_dict(await request.form())
     proof = form.get("proof", "")
     visit = checkin.get_visit(
         uow,
@@ -328,21 +328,23 @@ async def _complete(
 
 
 @router.post("/check-in/{token}", name="checkin_complete")
-async def checkin_complete(
+def checkin_complete(
     request: Request,
     token: str,
     lang: LangDep,
     shell: ShellDep,
     uow: UoWDep,
     config: ConfigDep,
+    form: FormDep,
 ) -> Response:
-    return await _complete(
+    return _complete(
         request,
         token,
         lang,
         shell,
         uow,
         config.secret_key,
+        form,
         kiosk=False,
         staff=None,
         action=f"/check-in/{token}",
@@ -367,9 +369,10 @@ def kiosk_start(request: Request, page: PageDep) -> Response:
 
 
 @router.post("/kiosk", name="kiosk_find")
-async def kiosk_find(request: Request, page: PageDep, config: ConfigDep) -> Response:
+def kiosk_find(
+    request: Request, page: PageDep, config: ConfigDep, form: FormDep
+) -> Response:
     staff = _kiosk_actor(page)
-    form = form_dict(await request.form())
     family_name = form.get("family_name", "")[:200]
     birth_text = form.get("birth_date", "")[:20]
     born = _birth_date(birth_text)
@@ -411,17 +414,18 @@ async def kiosk_find(request: Request, page: PageDep, config: ConfigDep) -> Resp
 
 
 @router.post("/kiosk/check-in/{token}", name="kiosk_complete")
-async def kiosk_complete(
-    request: Request, token: str, page: PageDep, config: ConfigDep
+def kiosk_complete(
+    request: Request, token: str, page: PageDep, config: ConfigDep, form: FormDep
 ) -> Response:
     staff = _kiosk_actor(page)
-    return await _complete(
+    return _complete(
         request,
         token,
         page.lang,
         page.shell,
         page.uow,
         config.secret_key,
+        form,
         kiosk=True,
         staff=staff,
         action=f"/kiosk/check-in/{token}",

@@ -59,7 +59,7 @@ from prolo.web.contexts.portal import (
     ScoreMeaning,
     ScoreResult,
 )
-from prolo.web.deps import Page, PageDep
+from prolo.web.deps import FormDep, Page, PageDep
 from prolo.web.htmx import redirect_after_post
 from prolo.web.i18n import Lang, translate
 from prolo.web.rendering import render
@@ -205,13 +205,6 @@ def current_course(page: Page, actor: Actor, course: str | None) -> Course | Non
     ]
     pool = running or found
     return max(pool, key=lambda c: c.created_at) if pool else None
-
-
-def form_dict(raw: object) -> dict[str, str]:
-    items = getattr(raw, "multi_items", None)
-    if items is None:
-        return {}
-    return {k: v for k, v in items() if isinstance(v, str)}
 
 
 # --------------------------------------------------------------------------- home
@@ -420,13 +413,16 @@ def portal_questionnaires(
     "/portal/questionnaires/{course_id}/{instrument_id}",
     name="portal_questionnaire_submit",
 )
-async def portal_questionnaire_submit(
-    request: Request, course_id: uuid.UUID, instrument_id: str, page: PageDep
+def portal_questionnaire_submit(
+    request: Request,
+    course_id: uuid.UUID,
+    instrument_id: str,
+    page: PageDep,
+    form: FormDep,
 ) -> Response:
     """Score and store one questionnaire; a refusal re-renders the form with the reason."""
     actor = patient_actor(page)
     assert actor.patient_id is not None
-    form = form_dict(await request.form())
     detail = course_service.get_course(page.uow, actor, course_id=course_id)
     due = {
         (d.instrument, d.timepoint.key): d

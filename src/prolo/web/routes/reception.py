@@ -70,7 +70,7 @@ from prolo.web.contexts.reception import (
     WaitingRow,
     WaitlistPage,
 )
-from prolo.web.deps import Page, PageDep
+from prolo.web.deps import FormDep, Page, PageDep
 from prolo.web.htmx import redirect_after_post
 from prolo.web.rendering import render
 
@@ -711,12 +711,9 @@ def plan_page(
     return _plan_page(request, page, desk, course_id, drafts=None, start=first)
 
 
-async def _drafts(request: Request, numbers: int) -> list[_Draft]:
-    form = await request.form()
-
+def _drafts(form: dict[str, str], numbers: int) -> list[_Draft]:
     def text(name: str) -> str:
-        value = form.get(name)
-        return value if isinstance(value, str) else ""
+        return form.get(name, "")
 
     drafts = []
     for n in range(1, numbers + 1):
@@ -741,10 +738,11 @@ async def _drafts(request: Request, numbers: int) -> list[_Draft]:
 
 
 @router.post("/book/{course_id}", name="reception_plan_submit")
-async def plan_submit(
+def plan_submit(
     request: Request,
     page: PageDep,
     course_id: uuid.UUID,
+    form: FormDep,
     action: Annotated[str, Form(max_length=10)] = "check",
     start: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
@@ -755,7 +753,7 @@ async def plan_submit(
     if action == "propose":
         return _plan_page(request, page, desk, course_id, drafts=None, start=first)
     course = course_service.get_course(page.uow, page.actor, course_id=course_id).course
-    drafts = await _drafts(request, max(course.planned_sessions, 1))
+    drafts = _drafts(form, max(course.planned_sessions, 1))
     requests = [d.request(desk.zone) for d in drafts]
     if not drafts or any(r is None for r in requests):
         return _plan_page(
