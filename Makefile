@@ -59,8 +59,11 @@ screenshots: setup system-deps
 	PROLO_SAVE_SCREENSHOTS=1 $(PY) -m pytest -m browser
 
 bench: setup
+	bash scripts/install-system-deps.sh bench
 	$(PY) bench/scoring.py
 	$(PY) bench/scheduling.py
+	$(PY) bench/load.py
+	$(PY) bench/faults.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

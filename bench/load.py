@@ -3,15 +3,19 @@
 For each database it makes a fresh database (a SQLite file; a PostgreSQL database created on
 127.0.0.1:5432 and dropped at the end), runs `prolo db upgrade` and `prolo demo --no-serve`,
 starts `prolo serve --workers W`, and drives it from this process over 127.0.0.1 with N
-concurrent users (asyncio + httpx, each user a closed loop with a random think time):
-calendar reads, free-slot reads, bookings and cancellations, session steps and questionnaire
-submissions. Then a bare FastAPI JSON route (same uvicorn settings) is driven the same way: the
-ceiling. Afterwards, as admin through the API, it checks that no resource is double-booked, no
-course breaks its interval rule (the clinic's `course_rules` setting), and that every accepted
-write is in the database and has its audit event. Prints a table and writes
-bench/results/load.json.
+concurrent users (asyncio + httpx, each user a closed loop with an exponential think time,
+mean 5 s: a person reading the page before the next click): calendar reads, free-slot reads,
+bookings and cancellations of 120 newly registered, screened patients' courses, session steps
+and questionnaire submissions; then the same users without think time (saturation). A bare
+FastAPI JSON route (same uvicorn settings) driven the same way is the ceiling. Afterwards, as
+admin through the API, it checks that no resource is double-booked, no course breaks its
+interval rule (the clinic's `course_rules` setting), and that every accepted write is in the
+database and has its audit event. On PostgreSQL it then drives the slowest route alone under
+py-spy (where the time goes). It records the cores the server and the load generator used.
+Prints tables and writes bench/results/load.json.
 
-    .venv/bin/python bench/load.py [--users 200] [--duration 60] [--workers 2] [--think 0.5]
+    .venv/bin/python bench/load.py [--users 200] [--duration 60] [--workers 2] [--think 5]
+                                  [--saturation 20] [--profile 15] [--new-courses 120]
                                   [--databases sqlite,postgresql]
 
 Every loop is bounded: the run stops after --duration seconds and --max-requests requests.
@@ -25,11 +29,11 @@ import asyncio
 import itertools
 import json
 import os
-import platform
 import random
+import re
 import shlex
+import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,11 +46,21 @@ from typing import Any
 
 import httpx
 
+from common import (
+    HOST,
+    SESSION_STEPS,
+    all_pages,
+    auth,
+    base_env,
+    free_port,
+    machine,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "load.json"
 PROLO = str(ROOT / ".venv" / "bin" / "prolo")
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
-HOST = "127.0.0.1"
+PYSPY = str(ROOT / ".venv" / "bin" / "py-spy")
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 DEMO_PASSWORD = "prolo-demo-2025"  # printed by `prolo demo` (docs/cli.md)
 READ_ROUTES = {"calendar", "free-slots", "ceiling"}
@@ -65,32 +79,36 @@ except ImportError:  # pragma: no cover
     pass
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
-def machine() -> dict[str, Any]:
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-        mem_kb = next(
-            int(line.split()[1])
-            for line in Path("/proc/meminfo").read_text().splitlines()
-            if line.startswith("MemTotal")
-        )
-    except (OSError, StopIteration):
-        mem_kb = 0
+def cpu_seconds(server_pgid: int) -> dict[str, float]:
+    """CPU seconds used so far by this process (the load generator) and by the server's process
+    group (its workers), from /proc: where the machine's two cores went."""
+    tick = os.sysconf("SC_CLK_TCK")
+    server = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == server_pgid:  # field 5 of stat: the process group
+            server += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+    mine = os.times()
+    # the whole machine: busy jiffies of all cores (the first line of /proc/stat)
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    idle = int(fields[3]) + int(fields[4])  # idle + iowait
+    busy = sum(int(f) for f in fields[:8]) - idle
     return {
-        "nproc": os.cpu_count(),
-        "cpu_model": model,
-        "ram_gib": round(mem_kb / 1024 / 1024, 1),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
+        "load_generator": mine.user + mine.system,
+        "server": server,
+        "machine": busy / tick,
+    }
+
+
+def cpu_share(
+    before: dict[str, float], after: dict[str, float], wall: float
+) -> dict[str, Any]:
+    used = {k: after[k] - before[k] for k in before}
+    return {f"{k}_cores": round(v / wall, 2) for k, v in used.items()} | {
+        "wall_s": round(wall, 1)
     }
 
 
@@ -227,10 +245,6 @@ class World:
         default_factory=dict
     )  # appointment id -> course id
     accepted: dict[str, list[Any]] = field(default_factory=lambda: defaultdict(list))
-
-
-def auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def timed(
@@ -372,29 +386,6 @@ async def book_and_cancel(
         w.accepted["cancelled"].append(appt["id"])
 
 
-STEPS: list[dict[str, Any]] = [
-    {"kind": "consent"},
-    {"kind": "preparation"},
-    {
-        "kind": "local_anaesthesia",
-        "agent": "lidocaine",
-        "concentration_percent": 1.0,
-        "volume_ml": 2.0,
-    },
-    {
-        "kind": "injection",
-        "site": "knee_intra_articular",
-        "laterality": "left",
-        "solution": "dextrose",
-        "concentration_percent": 12.5,
-        "volume_ml": 6.0,
-        "guidance": "landmark",
-        "lot_number": "LOAD-1",
-    },
-    {"kind": "rest", "heat_packs_applied": True},
-]
-
-
 async def session_steps(
     c: httpx.AsyncClient, w: World, s: Stats, rng: random.Random, token: str
 ) -> None:
@@ -416,7 +407,7 @@ async def session_steps(
     sid = r.json()["record"]["id"]
     w.accepted["sessions"].append(sid)
     site = w.site_of_course.get(w.course_of.get(appt, ""), "")
-    for step in STEPS:
+    for step in SESSION_STEPS:
         if step["kind"] == "injection":
             step = {
                 **step,
@@ -465,6 +456,28 @@ async def questionnaire(
         w.accepted["questionnaires"].append(r.json()["id"])
 
 
+async def only_route(
+    route: str,
+    c: httpx.AsyncClient,
+    w: World,
+    s: Stats,
+    rng: random.Random,
+    staff_token: str,
+) -> None:
+    """One action that exercises `route` (the profile phase drives one route only)."""
+    if route in ("book", "cancel"):
+        await book_and_cancel(c, w, s, rng, staff_token)
+    elif route in ("session-start", "session-event"):
+        await session_steps(c, w, s, rng, rng.choice(w.clinician_tokens))
+    elif route == "questionnaire":
+        patient = rng.choice(list(w.patient_tokens))
+        await questionnaire(c, w, s, rng, patient, w.patient_tokens[patient])
+    elif route == "free-slots":
+        await free_slots(c, s, rng, staff_token)
+    else:
+        await calendar_read(c, w, s, rng, staff_token, None)
+
+
 async def user(
     n: int,
     c: httpx.AsyncClient,
@@ -473,6 +486,7 @@ async def user(
     until: float,
     think: float,
     max_requests: int,
+    only: str | None = None,
 ) -> None:
     rng = random.Random(n)
     patients = list(w.patient_tokens)
@@ -482,7 +496,9 @@ async def user(
     await asyncio.sleep(rng.random() * think)  # stagger the start
     while time.monotonic() < until and s.requests < max_requests:
         x = rng.random()
-        if patient is not None:
+        if only is not None:
+            await only_route(only, c, w, s, rng, staff_token)
+        elif patient is not None:
             token = w.patient_tokens[patient]
             if x < 0.75:
                 await calendar_read(c, w, s, rng, token, patient)
@@ -496,8 +512,10 @@ async def user(
             await book_and_cancel(c, w, s, rng, staff_token)
         else:
             await session_steps(c, w, s, rng, rng.choice(w.clinician_tokens))
-        if think > 0:
-            await asyncio.sleep(rng.expovariate(1 / think))
+        if think > 0:  # never past the end: the phase's seconds are its own
+            await asyncio.sleep(
+                min(rng.expovariate(1 / think), max(0.0, until - time.monotonic()))
+            )
 
 
 async def ping_user(
@@ -517,7 +535,11 @@ async def ping_user(
 
 
 def limits(users: int) -> httpx.Limits:
-    return httpx.Limits(max_connections=users, max_keepalive_connections=users)
+    # Idle connections are dropped after 2 s, before uvicorn's keep-alive timeout (5 s) closes
+    # them: with equal timeouts a request sent as the server closes fails with ReadError('').
+    return httpx.Limits(
+        max_connections=users, max_keepalive_connections=users, keepalive_expiry=2.0
+    )
 
 
 async def drive(
@@ -527,6 +549,7 @@ async def drive(
     duration: float,
     think: float,
     max_requests: int,
+    only: str | None = None,
 ) -> tuple[Stats, float]:
     s = Stats()
     async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits(users)) as c:
@@ -537,7 +560,9 @@ async def drive(
                 ping_user(n, c, s, until, think, max_requests) for n in range(users)
             ]
         else:
-            tasks = [user(n, c, w, s, until, think, max_requests) for n in range(users)]
+            tasks = [
+                user(n, c, w, s, until, think, max_requests, only) for n in range(users)
+            ]
         await asyncio.wait_for(asyncio.gather(*tasks), timeout=duration + 60)
         return s, time.monotonic() - t0
 
@@ -552,21 +577,48 @@ def login(c: httpx.Client, email: str) -> tuple[str, dict[str, Any]]:
     return body["access_token"], body["user"]
 
 
-def all_pages(
-    c: httpx.Client, url: str, token: str, **params: Any
-) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    for offset in range(0, 200_000, 200):
-        page = c.get(
-            url, params={**params, "limit": 200, "offset": offset}, headers=auth(token)
-        ).json()
-        items += page["items"]
-        if offset + 200 >= page["total"]:
-            break
-    return items
+def seed_courses(c: httpx.Client, tokens: dict[str, list[str]], count: int) -> None:
+    """`count` new patients as reception, nurse and clinician would enter them (registration,
+    intake screened eligible, clinician sign-off, a 4-session knee course), so that bookings
+    have unbooked first sessions to race for (the demo clinic has only a few)."""
+    from prolo.domain.screening import example_intake
+
+    reception, nurse, clinician = (
+        auth(tokens["reception"][0]),
+        auth(tokens["nurse"][0]),
+        auth(tokens["clinician"][0]),
+    )
+    intake = example_intake().model_dump(mode="json")
+    for n in range(count):
+        patient = c.post(
+            "/patients",
+            json={
+                "given_name": "Load",
+                "family_name": f"Patient {n:03d}",
+                "birth_date": "1966-05-04",
+                "sex": "female" if n % 2 else "male",
+            },
+            headers=reception,
+        )
+        patient.raise_for_status()
+        pid = patient.json()["id"]
+        screening = c.post(f"/patients/{pid}/intakes", json=intake, headers=nurse)
+        screening.raise_for_status()
+        c.post(
+            f"/screenings/{screening.json()['id']}/sign-off",
+            json={"decision": "eligible"},
+            headers={**clinician, "If-Match": '"v1"'},
+        ).raise_for_status()
+        c.post(
+            f"/patients/{pid}/courses",
+            json={"condition_id": "knee_osteoarthritis", "planned_sessions": 4},
+            headers=reception,
+        ).raise_for_status()
 
 
-def setup_world(base: str, logins: list[dict[str, str]]) -> tuple[World, str]:
+def setup_world(
+    base: str, logins: list[dict[str, str]], new_courses: int
+) -> tuple[World, str]:
     with httpx.Client(base_url=base, timeout=30) as c:
         tokens: dict[str, list[str]] = defaultdict(list)
         patient_tokens: dict[str, str] = {}
@@ -575,6 +627,7 @@ def setup_world(base: str, logins: list[dict[str, str]]) -> tuple[World, str]:
             tokens[entry["role"]].append(token)
             if entry["role"] == "patient":
                 patient_tokens[str(me.get("patient_id"))] = token
+        seed_courses(c, tokens, new_courses)
         admin = tokens["clinician"][0]  # the admin role may not read clinical records
         staff = all_pages(c, "/appointments", admin)
         clinician_ids = sorted({a["clinician_id"] for a in staff})
@@ -755,13 +808,148 @@ def check(base: str, admin: str, w: World, started: datetime) -> dict[str, Any]:
     }
 
 
+# ---- where the time goes: py-spy on the slowest route -----------------------------------------
+
+FRAME = re.compile(r"^(?P<func>.+) \((?P<file>[^():]+):(?P<line>\d+)\)$")
+
+
+def _frame_module(path: str) -> str:
+    """`prolo.store`, `sqlalchemy`, `psycopg`, ... or `python (stdlib)` for a frame's file as
+    py-spy names it (relative to its sys.path entry: `sqlalchemy/orm/session.py`)."""
+    parts = path.replace("\\", "/").split("/")
+    top = parts[0].removesuffix(".py")
+    if top == "prolo" and len(parts) > 1:
+        return f"prolo.{parts[1].removesuffix('.py')}"
+    if top in sys.stdlib_module_names or top.startswith("<frozen"):
+        return "python (stdlib)"
+    return top
+
+
+# Stacks whose top frame is one of these are threads waiting for work, not doing it.
+IDLE_LEAVES = ("Condition.wait", "Event.wait", "Queue.get", "Selector.select")
+
+
+def summarise_profile(raw: Path, top: int = 15) -> dict[str, Any]:
+    """From py-spy's raw (collapsed) output: the share of busy samples spent in each module and
+    function (the frame on top of the stack: self time) and in each Prolo function (anywhere in
+    the stack: inclusive time). Threads waiting for work are counted apart as idle."""
+    busy = idle = 0
+    self_by_module: dict[str, int] = defaultdict(int)
+    self_by_function: dict[str, int] = defaultdict(int)
+    inclusive: dict[str, int] = defaultdict(int)
+    for line in raw.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        count = int(count_text)
+        frames = [m for f in stack.split(";") if (m := FRAME.match(f.strip()))]
+        if not frames:
+            continue
+        leaf = frames[-1]
+        if leaf["func"].endswith(IDLE_LEAVES) and (
+            _frame_module(leaf["file"]) == "python (stdlib)"
+        ):
+            idle += count
+            continue
+        busy += count
+        module = _frame_module(leaf["file"])
+        self_by_module[module] += count
+        self_by_function[f"{module}:{leaf['func']} ({Path(leaf['file']).name})"] += (
+            count
+        )
+        seen = set()
+        for m in frames:
+            owner = _frame_module(m["file"])
+            if owner.startswith("prolo."):
+                name = f"{owner}:{m['func']}"
+                if name not in seen:
+                    seen.add(name)
+                    inclusive[name] += count
+
+    def share(values: dict[str, int]) -> list[dict[str, Any]]:
+        ranked = sorted(values.items(), key=lambda kv: -kv[1])[:top]
+        return [
+            {"name": k, "percent": round(100 * v / busy, 1) if busy else 0.0}
+            for k, v in ranked
+        ]
+
+    return {
+        "busy_samples": busy,
+        "idle_samples": idle,
+        "self_time_by_module": share(self_by_module),
+        "self_time_by_function": share(self_by_function),
+        "inclusive_time_prolo_functions": share(inclusive),
+    }
+
+
+def profile_route(
+    w: World,
+    base: str,
+    server_pid: int,
+    route: str,
+    args: argparse.Namespace,
+    workdir: Path,
+) -> dict[str, Any]:
+    """Drive `route` alone with `--users` users (think time as in phase 1) for `--profile` s while
+    py-spy samples the server's worker processes."""
+    raw = workdir / f"profile-{route}.txt"
+    seconds = max(3, int(args.profile))
+    spy = subprocess.Popen(
+        [
+            PYSPY,
+            "record",
+            "--pid",
+            str(server_pid),
+            "--subprocesses",
+            "--nonblocking",
+            "--rate",
+            "200",
+            "--duration",
+            str(seconds + 1),
+            "--format",
+            "raw",
+            "--output",
+            str(raw),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    time.sleep(1)
+    stats, driven = asyncio.run(
+        drive(w, base, args.users, seconds, args.think, args.max_requests, only=route)
+    )
+    _, err = spy.communicate(timeout=seconds + 60)
+    if spy.returncode != 0 or not raw.exists():
+        return {"route": route, "error": err.decode()[-500:]}
+    return {
+        "route": route,
+        "py_spy": shlex.join(spy.args),  # type: ignore[arg-type]
+        "seconds": round(driven, 1),
+        "routes": summarise(stats, driven),
+        **summarise_profile(raw),
+    }
+
+
+def print_profile(profile: dict[str, Any]) -> None:
+    if "error" in profile:
+        print(f"profile of {profile['route']}: py-spy failed: {profile['error']}")
+        return
+    print(
+        f"\n== where the time goes: {profile['route']} alone, {profile['busy_samples']} busy"
+        f" samples ({profile['idle_samples']} idle); shares of the busy samples"
+    )
+    print("self time by module:")
+    for row in profile["self_time_by_module"][:10]:
+        print(f"  {row['percent']:>5}%  {row['name']}")
+    print("self time by function:")
+    for row in profile["self_time_by_function"][:12]:
+        print(f"  {row['percent']:>5}%  {row['name']}")
+    print("inclusive time, Prolo functions:")
+    for row in profile["inclusive_time_prolo_functions"][:12]:
+        print(f"  {row['percent']:>5}%  {row['name']}")
+
+
 # ---- one database -----------------------------------------------------------------------------
-
-
-def base_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PROLO_")}
-    env["PROLO_ENVIRONMENT"] = "test"
-    return env
 
 
 def run_database(kind: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
@@ -804,25 +992,48 @@ def run_database(kind: str, args: argparse.Namespace, workdir: Path) -> dict[str
         )
         base = f"http://{HOST}:{port}/api/v1"
         wait_ready(f"{base}/health", proc)
-        world, admin = setup_world(base, demo["logins"])
+        world, admin = setup_world(base, demo["logins"], args.new_courses)
         started = datetime.now(UTC) - timedelta(seconds=1)
         print(
             f"[{kind}] {len(world.bookable)} bookable sessions, {len(world.session_queue)} booked appointments; driving {args.users} users for {args.duration:.0f} s",
             flush=True,
         )
+        warmup: dict[str, Any] = {}
+        if args.warmup > 0:
+            # Every worker imports lazily, builds its routes' validators and compiles its SQL
+            # on first use, and setup_world reached only one worker (one keep-alive
+            # connection): the same users for --warmup s first, reported but not measured.
+            print(f"[{kind}] warm-up: {args.warmup:.0f} s, not measured", flush=True)
+            warm, warm_s = asyncio.run(
+                drive(
+                    world, base, args.users, args.warmup, args.think, args.max_requests
+                )
+            )
+            warmup = {
+                "seconds": round(warm_s, 1),
+                "requests": warm.requests,
+                "throughput_rps": round(warm.requests / warm_s, 1),
+                "routes": summarise(warm, warm_s),
+                "error_samples": warm.error_samples,
+            }
+        cpu_before = cpu_seconds(proc.pid)
         stats, seconds = asyncio.run(
             drive(world, base, args.users, args.duration, args.think, args.max_requests)
         )
+        cpu_phase1 = cpu_share(cpu_before, cpu_seconds(proc.pid), seconds)
+        print(f"[{kind}] cores used: {cpu_phase1}", flush=True)
         saturation: dict[str, Any] = {}
         if args.saturation > 0:
             print(
                 f"[{kind}] saturation: {args.users} users, no think time, {args.saturation:.0f} s",
                 flush=True,
             )
+            cpu_before = cpu_seconds(proc.pid)
             sat, sat_s = asyncio.run(
                 drive(world, base, args.users, args.saturation, 0.0, args.max_requests)
             )
             saturation = {
+                "cpu": cpu_share(cpu_before, cpu_seconds(proc.pid), sat_s),
                 "seconds": round(sat_s, 1),
                 "requests": sat.requests,
                 "throughput_rps": round(sat.requests / sat_s, 1),
@@ -861,9 +1072,24 @@ def run_database(kind: str, args: argparse.Namespace, workdir: Path) -> dict[str
                 "audit_events_since_start": None,
             }
             print(f"[{kind}] {exc}", flush=True)
+        profile: dict[str, Any] = {}
+        if kind == "postgresql" and args.profile > 0 and drained is not None:
+            phase1 = summarise(stats, seconds)
+            slowest = max(
+                (r for r in phase1 if r != "ceiling"), key=lambda r: phase1[r]["p99_ms"]
+            )
+            print(
+                f"[{kind}] profiling {slowest} (the slowest p99) with py-spy",
+                flush=True,
+            )
+            profile = profile_route(world, base, proc.pid, slowest, args, workdir)
+            print_profile(profile)
         return {
+            "cpu": cpu_phase1,
+            "profile": profile,
             "drain_s": None if drained is None else round(drained, 1),
             "saturation": saturation,
+            "warmup": warmup,
             "database": kind,
             "server_command": shlex.join(cmd),
             "seconds": round(seconds, 1),
@@ -908,20 +1134,80 @@ def run_ceiling(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         base = f"http://{HOST}:{port}"
         wait_ready(f"{base}/ping", proc)
         # closed loop without think time: the most this stack serves to these clients
+        cpu_before = cpu_seconds(proc.pid)
         stats, seconds = asyncio.run(
             drive(
                 None, base, args.users, args.saturation or 20.0, 0.0, args.max_requests
             )
         )
-        return {
-            "server_command": shlex.join(cmd),
+        cpu = cpu_share(cpu_before, cpu_seconds(proc.pid), seconds)
+        print(f"[ceiling] Python client, cores used: {cpu}", flush=True)
+        python_client = {
+            "cpu": cpu,
             "seconds": round(seconds, 1),
             "requests": stats.requests,
             "throughput_rps": round(stats.requests / seconds, 1),
             "routes": summarise(stats, seconds),
         }
+        # The Python client tops out near one core; wrk (C) measures what the stack serves.
+        wrk = run_wrk(f"{base}/ping", args.users, args.saturation or 20.0, proc.pid)
+        print(f"[ceiling] wrk: {wrk}", flush=True)
+        return {
+            "server_command": shlex.join(cmd),
+            "wrk": wrk,
+            "python_client": python_client,
+            # the ceiling is the better of the two clients (wrk unless it is missing)
+            "throughput_rps": max(
+                wrk.get("throughput_rps", 0.0), python_client["throughput_rps"]
+            ),
+            "seconds": python_client["seconds"],
+            "requests": python_client["requests"],
+            "routes": python_client["routes"],
+        }
     finally:
         stop(proc)
+
+
+WRK_LATENCY = re.compile(r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
+WRK_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def run_wrk(
+    url: str, connections: int, seconds: float, server_pgid: int
+) -> dict[str, Any]:
+    """`wrk` (Debian's package; `make bench` installs it) on `url`: requests/s and latency."""
+    if shutil.which("wrk") is None:
+        return {"error": "wrk is not installed (apt-get install wrk, or make bench)"}
+    cmd = [
+        "wrk",
+        "-t2",
+        f"-c{connections}",
+        f"-d{int(seconds)}s",
+        "--timeout",
+        "30s",
+        "--latency",
+        url,
+    ]
+    before = cpu_seconds(server_pgid)
+    t0 = time.monotonic()
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
+    wall = time.monotonic() - t0
+    after = cpu_seconds(server_pgid)
+    text = done.stdout
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", text)
+    errors = re.search(r"Socket errors: (.*)", text)
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    return {
+        "command": shlex.join(cmd),
+        "throughput_rps": float(rps.group(1)) if rps else 0.0,
+        "latency_ms": {
+            f"p{m[0]}": round(float(m[1]) * WRK_UNITS[m[2]], 2)
+            for m in WRK_LATENCY.findall(text)
+        },
+        "socket_errors": errors.group(1) if errors else "none",
+        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+        "server_cores": round((after["server"] - before["server"]) / wall, 2),
+    }
 
 
 def print_table(result: dict[str, Any], ceiling_rps: float) -> None:
@@ -959,8 +1245,8 @@ def main() -> int:
     ap.add_argument(
         "--think",
         type=float,
-        default=0.5,
-        help="mean think time between a user's requests (s)",
+        default=5.0,
+        help="mean think time between a user's requests (s; exponential)",
     )
     ap.add_argument(
         "--saturation",
@@ -968,7 +1254,25 @@ def main() -> int:
         default=20.0,
         help="seconds of the no-think-time phase (0: skip)",
     )
+    ap.add_argument(
+        "--warmup",
+        type=float,
+        default=15.0,
+        help="seconds of the same load before the measured phase, reported apart (0: none)",
+    )
     ap.add_argument("--max-requests", type=int, default=500_000)
+    ap.add_argument(
+        "--new-courses",
+        type=int,
+        default=120,
+        help="patients with a new, unbooked course added before the run (bookings' targets)",
+    )
+    ap.add_argument(
+        "--profile",
+        type=float,
+        default=15.0,
+        help="seconds of py-spy on the slowest route, PostgreSQL only (0: skip)",
+    )
     ap.add_argument("--databases", default="sqlite,postgresql")
     ap.add_argument("--output", type=Path, default=RESULTS)
     args = ap.parse_args()
@@ -985,7 +1289,10 @@ def main() -> int:
             "workers": args.workers,
             "think_s": args.think,
             "saturation_s": args.saturation,
+            "warmup_s": args.warmup,
             "max_requests": args.max_requests,
+            "new_courses": args.new_courses,
+            "profile_s": args.profile,
         },
         "targets": {
             "read_p99_ms": 100,
@@ -1009,6 +1316,11 @@ def main() -> int:
                 round(sat_rps / ceiling_rps, 3) if ceiling_rps else None
             )
             out["databases"][kind] = result
+            if result["warmup"]:
+                print_table(
+                    {"database": f"{kind} warm-up (not measured)", **result["warmup"]},
+                    ceiling_rps,
+                )
             print_table(result, ceiling_rps)
             if result["saturation"]:
                 print_table(
@@ -1022,7 +1334,9 @@ def main() -> int:
     args.output.write_text(json.dumps(out, indent=2) + "\n")
     print(f"\nwrote {args.output}")
     ok = all(
-        r["checks"]["ok"] and not any(v["errors"] for v in r["routes"].values())
+        r["checks"]["ok"]
+        and not any(v["errors"] for v in r["routes"].values())
+        and not any(v["errors"] for v in r["warmup"].get("routes", {}).values())
         for r in out["databases"].values()
     )
     return 0 if ok else 1
