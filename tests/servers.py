@@ -47,17 +47,17 @@ class ServerThread:
 
     def start(self) -> None:
         self._thread.start()
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30
         while not self._server.started:
             if self._error is not None or not self._thread.is_alive():
                 raise RuntimeError(f"uvicorn did not start: {self._error!r}")
             if time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start within 10 s")
+                raise RuntimeError("uvicorn did not start within 30 s")
             time.sleep(0.01)
 
     def stop(self) -> None:
         self._server.should_exit = True
-        self._thread.join(timeout=10)
+        self._thread.join(timeout=30)
         self._sock.close()
         if self._error is not None:
             raise RuntimeError(f"uvicorn failed: {self._error!r}")

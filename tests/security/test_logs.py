@@ -51,7 +51,7 @@ def served(scratch_url: str) -> Iterator[tuple[str, object]]:
         target=server.run, kwargs={"sockets": [sock]}, daemon=True
     )
     thread.start()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.01)
     try:
