@@ -264,6 +264,73 @@ class TestCheckIn:
         assert checkin.red_flags(uow, setup.nurse, appointment.id) == ()
         checkin.require_cleared(uow, setup.nurse, appointment.id)
 
+    def test_the_check_in_and_its_clearance_are_kept_in_the_record(
+        self, uow, setup, booked, clock: MutableClock
+    ):
+        patient, _, appointment = booked
+        clock.at = MORNING
+        check_in(uow, setup, appointment, fever=True)
+        clock.advance(minutes=20)
+        checkin.clear_red_flags(
+            uow,
+            setup.clinician,
+            appointment_id=appointment.id,
+            reason="examined: no infection",
+        )
+        (record,) = uow.checkins.for_appointment(setup.clinic.id, appointment.id)
+        assert record.patient_id == patient.id
+        assert record.answers == {**NO, "systemic_infection": True}
+        assert [f["code"] for f in record.flags] == ["systemic_infection"]
+        assert (record.attempt, record.via, record.completed_at) == (
+            1,
+            "check-in",
+            MORNING,
+        )
+        assert record.cleared_at == MORNING + timedelta(minutes=20)
+        assert record.clearance_reason == "examined: no infection"
+        assert record.standing_flags == ()
+        # the audit log names the check-in and the flags, not the patient's answers
+        events = uow.audit.page(
+            setup.clinic.id, patient_id=patient.id, limit=50, offset=0
+        ).items
+        done = next(e for e in events if e.action == checkin.ACTION_COMPLETE)
+        cleared = next(e for e in events if e.action == checkin.ACTION_CLEARED)
+        assert (
+            done.detail["checkin_id"] == cleared.detail["checkin_id"] == str(record.id)
+        )
+        assert done.detail["flags"] == ["systemic_infection"]
+        assert "answers" not in done.detail
+
+    def test_a_second_check_in_counts_and_raises_its_own_flags(
+        self, uow, setup, booked, clock: MutableClock
+    ):
+        _, _, appointment = booked
+        clock.at = MORNING
+        check_in(uow, setup, appointment, fever=True)
+        checkin.clear_red_flags(
+            uow, setup.clinician, appointment_id=appointment.id, reason="seen"
+        )
+        # the patient checks in again later that morning, with a fever again
+        clock.advance(minutes=40)
+        token, proof = token_of(setup, appointment), prove(uow, setup, appointment)
+        checkin.complete(
+            uow,
+            token=token,
+            secret=SECRET,
+            proof=proof,
+            answers={**NO, "systemic_infection": True},
+            questionnaire_answers={},
+        )
+        first, second = uow.checkins.for_appointment(setup.clinic.id, appointment.id)
+        assert (first.attempt, second.attempt) == (1, 2)
+        assert first.cleared_at is not None
+        assert second.cleared_at is None
+        assert [
+            f.code for f in checkin.red_flags(uow, setup.nurse, appointment.id)
+        ] == ["systemic_infection"]
+        with pytest.raises(RuleViolationError):
+            checkin.require_cleared(uow, setup.nurse, appointment.id)
+
     def test_every_applicable_question_needs_an_answer(
         self, uow, setup, booked, clock: MutableClock
     ):

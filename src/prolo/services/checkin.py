@@ -14,11 +14,10 @@ any red flag. A red flag stops the session until a clinician clears it: `red_fla
 flags still standing, `require_cleared()` refuses a session start, `clear_red_flags()` records a
 clinician's decision with a reason.
 
-Where the flags live: no table holds check-in answers (and this change adds no migration), so a
-check-in is recorded as the audit event `checkin.complete` (detail: appointment, answers, flags)
-and a clearance as `checkin.flags_cleared` (detail: appointment, reason). The audit log is
-append-only and written in the same transaction as the check-in, so the record cannot be lost or
-edited; the state is derived from the newest events of the appointment. docs/portal.md explains it.
+Where the flags live: each completed check-in is a row of `checkins` (the answers, the flags, and
+a clinician's clearance with its reason), numbered per appointment; the newest row counts. The
+audit log records both acts too (`checkin.complete`, `checkin.flags_cleared`), naming the row and
+the flag codes, in the same transaction. docs/portal.md explains it.
 
 Tokens carry no secret data: `base64url(clinic id + appointment id) . HMAC-SHA256` under a key
 derived from the clinic's secret (`PROLO_SECRET_KEY` and the clinic id). A link works until the end
@@ -337,11 +336,8 @@ def _events(uow: UnitOfWork, appointment: Appointment, action: str) -> list[Audi
 
 
 def _standing_flags(uow: UnitOfWork, appointment: Appointment) -> tuple[RedFlag, ...]:
-    checkins = _events(uow, appointment, ACTION_COMPLETE)  # newest first
-    if not checkins:
-        return ()
-    latest = checkins[0]
-    if any(e.id > latest.id for e in _events(uow, appointment, ACTION_CLEARED)):
+    latest = uow.checkins.latest(appointment.clinic_id, appointment.id)
+    if latest is None:
         return ()
     return tuple(
         RedFlag(
@@ -349,9 +345,9 @@ def _standing_flags(uow: UnitOfWork, appointment: Appointment) -> tuple[RedFlag,
             severity=str(f["severity"]),
             message=str(f["message"]),
             source=str(f["source"]),
-            raised_at=latest.at,
+            raised_at=latest.completed_at,
         )
-        for f in latest.detail.get("flags", [])
+        for f in latest.standing_flags
     )
 
 
@@ -550,7 +546,7 @@ def _visit(uow: UnitOfWork, appointment: Appointment, actor: Actor) -> CheckinVi
         uow, actor, course_id=course.id, on=local_date(appointment.starts_at, zone)
     )
     instruments = tuple(d.instrument for d in due if d.timepoint.key == timepoint)
-    done = bool(_events(uow, appointment, ACTION_COMPLETE))
+    done = uow.checkins.latest(appointment.clinic_id, appointment.id) is not None
     return CheckinVisit(
         appointment=appointment,
         starts_at=appointment.starts_at.astimezone(zone),
@@ -650,13 +646,24 @@ def complete(
             checked_in_at=now,
             updated_at=now,
         )
+    kiosk_user_id = staff.user_id if staff is not None else None
+    record = uow.checkins.add(
+        appointment.clinic_id,
+        appointment_id=appointment.id,
+        patient_id=appointment.patient_id,
+        completed_at=now,
+        via=via,
+        answers=given,
+        flags=[r.to_dict() for r in reasons],
+        kiosk_user_id=kiosk_user_id,
+    )
     detail: dict[str, Any] = {
         "appointment_id": str(appointment.id),
-        "answers": given,
-        "flags": [r.to_dict() for r in reasons],
+        "checkin_id": str(record.id),
+        "flags": [r.code for r in reasons],
     }
     if staff is not None:
-        detail["kiosk_user_id"] = str(staff.user_id) if staff.user_id else None
+        detail["kiosk_user_id"] = str(kiosk_user_id) if kiosk_user_id else None
     audit(
         uow,
         actor,
@@ -728,11 +735,13 @@ def clear_red_flags(
         raise InvalidInputError(
             "the reason is limited to 2,000 characters", field="reason"
         )
+    latest = uow.checkins.latest(appointment.clinic_id, appointment.id)
     flags = _standing_flags(uow, appointment)
-    if not flags:
+    if latest is None or not flags:
         raise RuleViolationError(
             "no red flag stands for this appointment", field="reason"
         )
+    uow.checkins.clear(latest.id, at=uow.now(), by=actor.user_id, reason=text)
     audit(
         uow,
         actor,
@@ -742,6 +751,7 @@ def clear_red_flags(
         patient_id=appointment.patient_id,
         detail={
             "appointment_id": str(appointment.id),
+            "checkin_id": str(latest.id),
             "reason": text,
             "codes": [f.code for f in flags],
         },

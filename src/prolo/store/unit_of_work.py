@@ -37,6 +37,7 @@ from prolo.store.repositories import (
     AppointmentRepository,
     AuditRepository,
     CalendarFeedRepository,
+    CheckinRepository,
     ClinicRepository,
     CourseRepository,
     InteropRepository,
@@ -95,6 +96,7 @@ class UnitOfWork:
     answers: AnswerRepository
     audit: AuditRepository
     calendar_feeds: CalendarFeedRepository
+    checkins: CheckinRepository
     interop: InteropRepository
 
     def __init__(
@@ -128,6 +130,7 @@ class UnitOfWork:
         self.answers = AnswerRepository(session)
         self.audit = AuditRepository(session)
         self.calendar_feeds = CalendarFeedRepository(session)
+        self.checkins = CheckinRepository(session)
         self.interop = InteropRepository(session)
         return self
 

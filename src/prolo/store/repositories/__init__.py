@@ -7,6 +7,7 @@ from prolo.store.repositories.answers import AnswerRepository
 from prolo.store.repositories.audit import AuditRepository
 from prolo.store.repositories.bookings import AppointmentRepository, WaitlistRepository
 from prolo.store.repositories.calendar import CalendarFeedRepository
+from prolo.store.repositories.checkins import Checkin, CheckinRepository
 from prolo.store.repositories.clinics import ClinicRepository
 from prolo.store.repositories.courses import CourseRepository
 from prolo.store.repositories.interop import InteropRepository
@@ -21,6 +22,8 @@ __all__ = [
     "AppointmentRepository",
     "AuditRepository",
     "CalendarFeedRepository",
+    "Checkin",
+    "CheckinRepository",
     "ClinicRepository",
     "CourseRepository",
     "InteropRepository",

@@ -7,6 +7,7 @@ from prolo.store.tables.answers import QuestionnaireResponseRow
 from prolo.store.tables.audit import AuditEventRow
 from prolo.store.tables.bookings import AppointmentRow, WaitlistEntryRow
 from prolo.store.tables.calendar import CalendarFeedTokenRow
+from prolo.store.tables.checkins import CheckinRow
 from prolo.store.tables.clinics import (
     ClinicRow,
     ClinicSettingRow,
@@ -36,6 +37,7 @@ __all__ = [
     "AuditEventRow",
     "AuthTokenRow",
     "CalendarFeedTokenRow",
+    "CheckinRow",
     "ClinicRow",
     "ClinicSettingRow",
     "CourseRow",
