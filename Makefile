@@ -64,6 +64,7 @@ bench: setup
 	$(PY) bench/scheduling.py
 	$(PY) bench/load.py
 	$(PY) bench/faults.py
+	$(PY) bench/cold_start.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

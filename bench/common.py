@@ -1,11 +1,14 @@
 """What the benchmarks share: the machine's description, free ports on 127.0.0.1, the
-environment for `prolo` subprocesses, and API helpers (bearer header, all pages of a list)."""
+environment for `prolo` subprocesses, starting and stopping servers, and API helpers (bearer
+header, all pages of a list)."""
 
 from __future__ import annotations
 
 import os
 import platform
+import signal
 import socket
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -102,3 +105,32 @@ SESSION_STEPS: list[dict[str, Any]] = [
     },
     {"kind": "rest", "heat_packs_applied": True},
 ]
+
+
+def wait_ready(
+    url: str, proc: subprocess.Popen[bytes], limit_s: float = 60, poll_s: float = 0.3
+) -> None:
+    """Return once `url` answers 200; SystemExit if the server exits or `limit_s` passes."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"the server exited with {proc.returncode}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(poll_s)
+    raise SystemExit(f"{url} not ready after {limit_s} s")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a server started with `start_new_session=True` (SIGTERM, then its group SIGKILL)."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            # a hung worker ignores SIGTERM: end the server's own process group
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)

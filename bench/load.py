@@ -33,7 +33,6 @@ import random
 import re
 import shlex
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -54,6 +53,8 @@ from common import (
     base_env,
     free_port,
     machine,
+    stop,
+    wait_ready,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -186,20 +187,6 @@ def run_cli(args: list[str], env: dict[str, str]) -> str:
     return done.stdout
 
 
-def wait_ready(url: str, proc: subprocess.Popen[bytes], limit_s: float = 60) -> None:
-    deadline = time.monotonic() + limit_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"the server exited with {proc.returncode}")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise SystemExit(f"{url} not ready after {limit_s} s")
-
-
 def wait_drained(url: str, proc: subprocess.Popen[bytes], limit_s: float = 90) -> float:
     """Seconds until the server answers /health within a second again (the queue has drained)."""
     t0 = time.monotonic()
@@ -211,17 +198,6 @@ def wait_drained(url: str, proc: subprocess.Popen[bytes], limit_s: float = 90) -
             pass
         time.sleep(1)
     raise SystemExit(f"{url}: the server did not drain within {limit_s} s")
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            # a hung worker ignores SIGTERM: end the server's own process group
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
 
 
 # ---- the virtual users -------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import gc
 import hashlib
 import logging
 import re
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from urllib.parse import quote
@@ -24,6 +25,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.routing import iter_route_contexts
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -41,6 +43,7 @@ from prolo.services.bootstrap import (
     PoolSettings,
     SchemaNotReadyError,
     open_database,
+    warm_up,
 )
 from prolo.services.errors import (
     UNTRANSLATED_DATABASE_ERRORS,
@@ -58,6 +61,7 @@ from prolo.web import (
     html_http_error_handler,
     html_server_error_handler,
     static_files,
+    warm_up_pages,
 )
 from prolo.web.security import CONTENT_SECURITY_POLICY
 
@@ -261,6 +265,22 @@ def _secured(handler: Handler, settings: Settings) -> Handler:
     return handle
 
 
+def _warm_up(app: FastAPI, db: Database) -> None:
+    """Build now what the first requests of this process would otherwise wait for (each took
+    50-260 ms on its first use; bench/cold_start.py): FastAPI builds the routes of an included
+    router when a request first walks it, then the core's reference data, mappers and a
+    connection, then the pages' templates and translations."""
+    started = time.perf_counter()
+    routes = sum(1 for _ in iter_route_contexts(app.router.routes))
+    warm_up(db)
+    warm_up_pages()
+    logger.info(
+        "warmed up in %.0f ms (%d routes)",
+        (time.perf_counter() - started) * 1000,
+        routes,
+    )
+
+
 def create_app(
     settings: Settings | None = None, *, database: Database | None = None
 ) -> FastAPI:
@@ -271,7 +291,9 @@ def create_app(
     db = database if database is not None else open_checked_database(settings)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.warms_up:
+            _warm_up(app, db)
         if settings.freezes_heap:
             # The app's ~330,000 long-lived objects (modules, routes, validators) leave the
             # collector's view: a full collection over them stalled the worker for ~160 ms.

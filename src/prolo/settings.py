@@ -62,6 +62,15 @@ class Settings(BaseSettings):
             " PROLO_ENVIRONMENT=test (a test process starts many apps and would keep their cycles)."
         ),
     )
+    warm_up: bool | None = Field(
+        default=None,
+        description=(
+            "Before a server process takes its first request, build what it would otherwise build"
+            " on first use: every route's validators, the reference tables, the page templates and"
+            " translations, the ORM mappers and one database connection (bench/cold_start.py)."
+            " Unset: on, except with PROLO_ENVIRONMENT=test (a test process starts many apps)."
+        ),
+    )
     db_wait_s: float = Field(
         default=10.0,
         gt=0,
@@ -147,6 +156,13 @@ class Settings(BaseSettings):
         """`gc_freeze`, or its default for the environment."""
         if self.gc_freeze is not None:
             return self.gc_freeze
+        return self.environment != "test"
+
+    @property
+    def warms_up(self) -> bool:
+        """`warm_up`, or its default for the environment."""
+        if self.warm_up is not None:
+            return self.warm_up
         return self.environment != "test"
 
     @property

@@ -5,11 +5,25 @@ require_schema(database)               # SchemaNotReadyError with a plain messag
 with database.unit_of_work() as uow:
     ...service calls...
     commit(uow)                        # store refusals become service errors here too
+
+warm_up(database)                      # before a server process takes its first request
 """
 
 from __future__ import annotations
 
+import logging
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import configure_mappers
+
+from prolo.domain.aftercare import load_aftercare_settings
+from prolo.domain.catalog import load_catalog
 from prolo.domain.clock import Clock
+from prolo.domain.course import load_course_rules
+from prolo.domain.instruments.base import all_instruments
+from prolo.domain.protocol import load_session_rules
+from prolo.domain.reference import sources
+from prolo.domain.screening import load_screening_rules
 from prolo.services.errors import ServiceError, store_errors_translated
 from prolo.store.migrations import SchemaStatus, head_revision
 from prolo.store.migrations import check as _check
@@ -34,7 +48,10 @@ __all__ = [
     "migrate",
     "open_database",
     "require_schema",
+    "warm_up",
 ]
+
+logger = logging.getLogger(__name__)
 
 
 class SchemaNotReadyError(ServiceError):
@@ -80,3 +97,25 @@ def commit(uow: UnitOfWork) -> None:
     """Commit the unit of work; database refusals at commit become service errors."""
     with store_errors_translated():
         uow.commit()
+
+
+def warm_up(database: Database) -> None:
+    """Do now what the first requests of a process would otherwise each wait for: read and check
+    the reference tables (catalog, rules, instruments, sources; cached for the process), set up
+    the ORM mappers, and open one pooled database connection. A database that cannot be reached
+    now is not an error here: requests will answer 503 until it can."""
+    load_catalog()
+    load_screening_rules()
+    load_course_rules()
+    load_session_rules()
+    load_aftercare_settings()
+    all_instruments()
+    sources()
+    configure_mappers()
+    try:
+        with database.engine.connect():
+            pass
+    except SQLAlchemyError as exc:
+        logger.warning(
+            "warm-up: the database cannot be reached yet (%s)", type(exc).__name__
+        )

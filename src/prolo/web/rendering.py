@@ -48,6 +48,15 @@ def templates_env() -> Environment:
     return env
 
 
+def load_templates() -> int:
+    """Compile every page template now (Jinja2 caches them); return how many."""
+    env = templates_env()
+    names = [name for name in env.list_templates() if name.endswith(".html")]
+    for name in names:
+        env.get_template(name)
+    return len(names)
+
+
 def context_fields(context: TemplateContext) -> dict[str, Any]:
     """The template variables of `context`: its dataclass fields, shallow (values stay objects)."""
     return {
