@@ -16,12 +16,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
+import threading
+import traceback
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 from sqlalchemy import Engine
@@ -284,3 +288,33 @@ def nurse(clinic: Clinic) -> Actor:
 @pytest.fixture
 def reception(clinic: Clinic) -> Actor:
     return actor_for(clinic, Role.reception)
+
+
+# --- diagnostics ---------------------------------------------------------------------------------
+
+
+def thread_stacks() -> str:
+    """Where every thread of this process is now (name, daemon flag, stack), innermost last."""
+    names = {thread.ident: thread for thread in threading.enumerate()}
+    parts = []
+    for ident, frame in sys._current_frames().items():
+        thread = names.get(ident)
+        label = f"{thread.name} (daemon)" if thread and thread.daemon else str(thread)
+        parts.append(f"--- thread {label}\n" + "".join(traceback.format_stack(frame)))
+    return "\n".join(parts)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Iterator[pytest.TestReport]:
+    """A test that failed waiting for an HTTP answer gets every thread's stack in its report,
+    taken before teardown stops its servers: it shows where a live server was stuck."""
+    report: pytest.TestReport = yield
+    if (
+        call.when == "call"
+        and call.excinfo is not None
+        and call.excinfo.errisinstance(httpx.TimeoutException)
+    ):
+        report.sections.append(("threads when the client timed out", thread_stacks()))
+    return report
