@@ -26,13 +26,14 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from prolo.services import accounts
+from prolo.services import accounts, audit
 from prolo.services.bootstrap import Database, UnitOfWork, commit
 from prolo.services.context import Actor
 from prolo.services.errors import (
     AuthenticationError,
     ForbiddenError,
     InvalidInputError,
+    ServiceError,
     ServiceUnavailableError,
 )
 from prolo.services.values import TokenKind
@@ -141,9 +142,43 @@ DatabaseSlotDep = Annotated[None, Depends(database_slot)]
 
 
 def get_uow(request: Request, _slot: DatabaseSlotDep) -> Iterator[UnitOfWork]:
-    with get_database(request).unit_of_work() as uow:
-        yield uow
-        commit(uow)
+    """The request's unit of work, committed when the route returns. A refusal by the services
+    (`authorize`) rolls it back and is then recorded in the audit log on its own, in the same
+    database slot."""
+    database = get_database(request)
+    try:
+        with database.unit_of_work() as uow:
+            yield uow
+            commit(uow)
+    except ServiceError as exc:
+        audit.record_refusal(database, exc, route=route_template(request))
+        raise
+
+
+def record_refusal(request: Request, error: ServiceError) -> None:
+    """Record `error`'s refusal (if it is one) as `get_uow` does, for a route that answers a
+    refusal itself (a page that shows why it was refused). Call it after rolling back."""
+    audit.record_refusal(get_database(request), error, route=route_template(request))
+
+
+def route_template(request: Request) -> str | None:
+    """The matched route as "METHOD /api/v1/patients/{patient_id}": the request's path with every
+    path parameter's value replaced by its name, so no id, token or query is kept. None when no
+    route matched."""
+    route = request.scope.get("route")
+    template = getattr(route, "path", None)
+    if not isinstance(template, str):
+        return None
+    # the route's own path is relative to the routers that include it (/api/v1 ...): take the
+    # request's leading segments for those, then name any parameter value they still hold
+    if any("/" in str(v) for v in request.path_params.values()):
+        return f"{request.method} {template}"  # cannot tell its prefix apart from its values
+    names = {str(v): k for k, v in request.path_params.items() if str(v)}
+    tail = template.strip("/").split("/")
+    segments = request.url.path.strip("/").split("/")
+    head = segments[: max(len(segments) - len(tail), 0)]
+    named = ["{" + names[s] + "}" if s in names else s for s in head]
+    return f"{request.method} /" + "/".join([*named, *tail]).strip("/")
 
 
 UoWDep = Annotated[UnitOfWork, Depends(get_uow, scope="function")]

@@ -10,7 +10,13 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from prolo.services.errors import ForbiddenError, NotFoundError
+from prolo.services.errors import (
+    ForbiddenError,
+    NotFoundError,
+    Refusal,
+    RefusalReason,
+    ServiceError,
+)
 from prolo.services.permissions import Permission, allows
 from prolo.store.records import NewAuditEvent, Role
 from prolo.store.unit_of_work import UnitOfWork
@@ -49,20 +55,55 @@ def authorize(
     """Raise unless `actor` may use `permission` (on `patient_id`'s data, when given).
 
     A patient asking about anyone else gets NotFoundError (404), before the role check, so a
-    patient cannot tell whether another patient's id exists."""
+    patient cannot tell whether another patient's id exists. Every refusal carries a `Refusal`,
+    which the edge records in the audit log after rolling the request back."""
     if (
         actor.role is Role.patient
         and patient_id is not None
         and patient_id != actor.patient_id
     ):
-        raise NotFoundError("not found")
+        raise _refused(
+            NotFoundError("not found"), actor, permission, patient_id, "other-patient"
+        )
     if not allows(actor.role, permission):
-        raise ForbiddenError(
-            f"the {actor.role.value} role may not do this ({permission.value}); see docs/roles.md"
+        raise _refused(
+            ForbiddenError(
+                f"the {actor.role.value} role may not do this ({permission.value}); see docs/roles.md"
+            ),
+            actor,
+            permission,
+            patient_id,
+            "role",
         )
     if actor.role is Role.patient and patient_id is None and actor.patient_id is None:
         # a patient-scoped permission used without saying whose data, by an unlinked login
-        raise ForbiddenError("this login is not linked to a patient")
+        raise _refused(
+            ForbiddenError("this login is not linked to a patient"),
+            actor,
+            permission,
+            patient_id,
+            "unlinked-login",
+        )
+
+
+def _refused(
+    error: ServiceError,
+    actor: Actor,
+    permission: Permission,
+    patient_id: uuid.UUID | None,
+    reason: RefusalReason,
+) -> ServiceError:
+    error.refusal = Refusal(
+        clinic_id=actor.clinic_id,
+        user_id=actor.user_id,
+        role=actor.role.value,
+        client_address=actor.client_address,
+        via=actor.via,
+        permission=permission.value,
+        patient_id=patient_id,
+        reason=reason,
+    )
+    return error
 
 
 def audit(

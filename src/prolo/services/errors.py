@@ -16,14 +16,20 @@ at each edge (`prolo.api.problems`, `prolo.cli.output`) renders it without knowi
         └── DatabaseReadOnlyError   database-read-only: it accepts reads only
 
 Domain errors (`prolo.domain.errors`) pass through the services unchanged; the edges map them too.
+
+A ForbiddenError or NotFoundError raised by `authorize` carries a `Refusal` (who was refused
+what); the edge that rolled the request back writes it to the audit log in a transaction of its
+own (`prolo.services.audit.record_refusal`). The refusal is never part of the answer.
 """
 
 from __future__ import annotations
 
 import functools
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, ClassVar, ParamSpec, TypeVar
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal, ParamSpec, TypeVar
 
 from prolo.store.errors import (
     AppendOnlyError,
@@ -42,10 +48,29 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+RefusalReason = Literal["role", "other-patient", "unlinked-login"]
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Who was refused which permission, on whose data, and why (ids only, no patient data)."""
+
+    clinic_id: uuid.UUID
+    user_id: uuid.UUID | None
+    role: str
+    client_address: str | None
+    via: str
+    permission: str
+    patient_id: uuid.UUID | None
+    reason: RefusalReason
+
+
 class ServiceError(Exception):
     status: ClassVar[int] = 400
     type: ClassVar[str] = "bad-request"
     title: ClassVar[str] = "Bad request"
+    refusal: Refusal | None = None
+    """Set by `authorize` when this error refuses access (see the module docstring)."""
 
     def __init__(self, detail: str, *, field: str | None = None, **extra: Any) -> None:
         super().__init__(detail)

@@ -22,6 +22,7 @@ from prolo.domain.course import SessionWindow
 from prolo.domain.errors import DomainError
 from prolo.domain.instruments import get_instrument
 from prolo.domain.outcomes import CourseOutcome
+from prolo.gateway.requests import record_refusal
 from prolo.services import clinic as clinic_service
 from prolo.services import courses as course_service
 from prolo.services import patients as patient_service
@@ -474,6 +475,7 @@ def sign_off(
 ) -> Response:
     """A clinician confirms the rules' decision, or overrides it with a written reason."""
     error: SignOffError
+    refused: ForbiddenError | None = None
     try:
         screening.sign_off(
             page.uow,
@@ -485,6 +487,7 @@ def sign_off(
         )
     except ForbiddenError as exc:
         error, message, status = "forbidden", exc.detail, 403
+        refused = exc
     except RuleViolationError as exc:
         error, message, status = "reason_required", exc.detail, 422
     except ConflictError as exc:
@@ -496,6 +499,8 @@ def sign_off(
     else:
         return redirect_after_post(request, f"{chart_href(patient_id)}#screening")
     page.uow.rollback()
+    if refused is not None:
+        record_refusal(request, refused)
     return chart_page(
         request,
         page,

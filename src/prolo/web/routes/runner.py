@@ -25,6 +25,7 @@ from starlette.responses import Response
 
 from prolo.domain import errors as domain_errors
 from prolo.domain import protocol
+from prolo.gateway.requests import record_refusal
 from prolo.services import checkin, sessions
 from prolo.services.errors import (
     ConflictError,
@@ -322,8 +323,11 @@ def runner(request: Request, page: PageDep, some_id: uuid.UUID) -> Response:
 def _refused(
     request: Request, page: Page, appointment_id: uuid.UUID, exc: Exception
 ) -> Response:
-    """Re-render the runner with why the tap was refused (nothing of it is kept)."""
+    """Re-render the runner with why the tap was refused (nothing of it is kept; a refusal by
+    role is recorded in the audit log)."""
     page.uow.rollback()
+    if isinstance(exc, ForbiddenError):
+        record_refusal(request, exc)
     view = sessions.runner_view(page.uow, page.actor, appointment_id=appointment_id)
     error: RunnerError
     if isinstance(exc, ForbiddenError):
