@@ -6,18 +6,22 @@ answer: the same 403/404 body as before, even when the database cannot take the 
 from __future__ import annotations
 
 import logging
+import sqlite3
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 
 from api.harness import TestClient
 from factories import MutableClock
+from prolo.gateway.requests import SESSION_COOKIE
 from prolo.main import create_app
+from prolo.services import accounts
 from prolo.services.audit import ACCESS_DENIED, record_refusal
 from prolo.services.bootstrap import Database, open_database
 from prolo.services.context import Actor, authorize
@@ -25,7 +29,7 @@ from prolo.services.errors import NotFoundError, ServiceError
 from prolo.services.permissions import Permission
 from prolo.settings import Settings
 from prolo.store.records import Role
-from security.harness import Site, build_site
+from security.harness import PASSWORD, Site, build_site
 
 CLIENT_ADDRESS = "192.0.2.61"
 
@@ -140,28 +144,87 @@ def test_a_refused_write_keeps_nothing_of_its_own(
     assert sign_offs(client, site) == signed_before
 
 
+def same_but_for_the_id(
+    first: bytes, first_id: str, second: bytes, second_id: str
+) -> bool:
+    """Whether two answers are the same bytes once the id each names is blanked out."""
+    return first.replace(first_id.encode(), b"<id>") == second.replace(
+        second_id.encode(), b"<id>"
+    )
+
+
+def others_appointment_id(database: Database, site: Site) -> tuple[str, str]:
+    """(appointment id, patient id) of the site's appointment of the other patient."""
+    with database.unit_of_work() as uow:
+        record = uow.sessions.get(uuid.UUID(site.ids["session_id"]))
+        assert record is not None
+        assert str(record.patient_id) != site.ids["patient_id"]
+        return str(record.appointment_id), str(record.patient_id)
+
+
+@pytest.mark.parametrize(
+    ("template", "permission", "route"),
+    [
+        (
+            "/api/v1/appointments/{appointment}",
+            "booking.read",
+            "GET /api/v1/appointments/{appointment_id}",
+        ),
+        (
+            "/api/v1/appointments/{appointment}/session",
+            "session.read",
+            "GET /api/v1/appointments/{appointment_id}/session",
+        ),
+        (
+            "/api/v1/patients/{patient}",
+            "patient.read",
+            "GET /api/v1/patients/{patient_id}",
+        ),
+        (
+            "/api/v1/appointments?patient_id={patient}",
+            "booking.read",
+            "GET /api/v1/appointments",
+        ),
+    ],
+)
 def test_a_patient_asking_for_another_patient_gets_the_same_404_and_an_event(
-    site_database: tuple[Database, Site], client: TestClient
+    site_database: tuple[Database, Site],
+    client: TestClient,
+    template: str,
+    permission: str,
+    route: str,
 ) -> None:
     database, site = site_database
-    other = other_patient_id(database, site)
+    appointment, other = others_appointment_id(database, site)
+    asked = appointment if "{appointment}" in template else other
     unknown = str(uuid.uuid4())
     mine = site.auth(Role.patient)
-    theirs = client.get(f"/api/v1/patients/{other}", headers=mine)
-    nobody = client.get(f"/api/v1/patients/{unknown}", headers=mine)
+    theirs = client.get(template.format(appointment=asked, patient=asked), headers=mine)
+    nobody = client.get(
+        template.format(appointment=unknown, patient=unknown), headers=mine
+    )
     assert theirs.status_code == nobody.status_code == 404
-    # an id reveals nothing: the bodies differ only in the path they name
-    assert {**theirs.json(), "instance": None} == {**nobody.json(), "instance": None}
+    # an id reveals nothing: the same bytes, but for the id they name
+    assert same_but_for_the_id(theirs.content, asked, nobody.content, unknown), (
+        theirs.text,
+        nobody.text,
+    )
     assert theirs.headers["content-type"] == nobody.headers["content-type"]
-    events = denied_events(client, site)
-    assert [(e["patient_id"], e["detail"]["reason"]) for e in events] == [
-        (other, "other-patient"),
-        (unknown, "other-patient"),
-    ]
-    assert {e["detail"]["status"] for e in events} == {404}
-    assert {e["actor_user_id"] for e in events} == {
-        user_id_of(database, site, Role.patient)
+    (event,) = denied_events(client, site)  # the made-up id reached no one: no event
+    assert event["patient_id"] == other
+    assert event["actor_role"] == "patient"
+    assert event["actor_user_id"] == user_id_of(database, site, Role.patient)
+    assert event["resource_type"] == "permission"
+    assert event["resource_id"] == permission
+    assert event["detail"] == {
+        "via": "api",
+        "permission": permission,
+        "reason": "other-patient",
+        "status": 404,
+        "route": route,
     }
+    assert unknown not in str(event)
+    assert appointment not in str(event["detail"])
 
 
 def test_plain_not_found_and_allowed_requests_leave_no_refusal(
@@ -217,42 +280,179 @@ def test_a_refusal_on_a_page_is_recorded_too(
     )
 
 
-@pytest.mark.only_db("postgresql")
+def sign_in(client: TestClient, site: Site, role: Role) -> str:
+    """Sign `client` in through the form; returns the session's CSRF token."""
+    signed_in = client.post(
+        "/login",
+        data={"email": site.emails[role], "password": PASSWORD},
+        follow_redirects=False,
+    )
+    assert signed_in.status_code == 303, signed_in.text[:300]
+    session = client.cookies.get(SESSION_COOKIE)
+    assert session
+    return accounts.csrf_token(client.app.state.api_config.secret_key, session)
+
+
+def test_a_refusal_a_page_answers_itself_is_recorded_and_keeps_nothing(
+    site_database: tuple[Database, Site], client: TestClient
+) -> None:
+    """The reception desk shows an admin why a check-in was refused (403, on the page)."""
+    database, site = site_database
+    appointment = site.ids["appointment_id"]
+    csrf = sign_in(client, site, Role.admin)
+    refused = client.post(
+        f"/reception/check-in/{appointment}",
+        data={"csrf_token": csrf, "version": "1"},
+    )
+    assert refused.status_code == 403
+    assert "booking.write" in refused.text
+    client.cookies.clear()
+    (event,) = denied_events(client, site)
+    assert event["actor_role"] == "admin"
+    assert event["actor_user_id"] == user_id_of(database, site, Role.admin)
+    assert event["patient_id"] == site.ids["patient_id"]
+    assert event["detail"] == {
+        "via": "web",
+        "permission": "booking.write",
+        "reason": "role",
+        "status": 403,
+        "route": "POST /reception/check-in/{appointment_id}",
+    }
+    stored = client.get(
+        f"/api/v1/appointments/{appointment}", headers=site.auth(Role.reception)
+    )
+    assert stored.json()["status"] == "booked"
+
+
+def test_another_patients_session_in_the_runner_is_a_404_and_an_event(
+    site_database: tuple[Database, Site], client: TestClient
+) -> None:
+    database, site = site_database
+    appointment, other = others_appointment_id(database, site)
+    sign_in(client, site, Role.patient)
+    theirs = client.get(f"/runner/{appointment}")
+    nobody = client.get(f"/runner/{uuid.uuid4()}")
+    assert theirs.status_code == nobody.status_code == 404
+    client.cookies.clear()
+    (event,) = denied_events(client, site)
+    assert event["patient_id"] == other
+    assert event["detail"] == {
+        "via": "web",
+        "permission": "session.read",
+        "reason": "other-patient",
+        "status": 404,
+        "route": "GET /runner/{some_id}",
+    }
+
+
+@pytest.mark.parametrize(
+    ("role", "status", "reason"),
+    [(Role.reception, 403, "role"), (Role.patient, 404, "other-patient")],
+)
+def test_a_refused_fhir_read_is_recorded(
+    site_database: tuple[Database, Site],
+    client: TestClient,
+    role: Role,
+    status: int,
+    reason: str,
+) -> None:
+    database, site = site_database
+    _, other = others_appointment_id(database, site)
+    refused = client.get(f"/fhir/Patient/{other}/$everything", headers=site.auth(role))
+    assert refused.status_code == status
+    assert refused.json()["resourceType"] == "OperationOutcome"
+    (event,) = denied_events(client, site)
+    assert event["actor_role"] == role.value
+    assert event["patient_id"] == other
+    assert event["resource_id"] == "fhir.export"
+    assert event["detail"] == {
+        "via": "api",
+        "permission": "fhir.export",
+        "reason": reason,
+        "status": status,
+        "route": "GET /fhir/Patient/{patient_id}/$everything",
+    }
+
+
+@contextmanager
+def refusing_writes(database: Database) -> Iterator[None]:
+    """Inside the block the database takes reads but refuses writes: PostgreSQL is switched to
+    read-only (`default_transaction_read_only`, what a hot standby does); SQLite's driver fails
+    every INSERT as a full disk does (SQLITE_FULL, "database or disk is full")."""
+    if database.engine.dialect.name == "postgresql":
+        name = make_url(database.url).database
+        with database.engine.connect() as conn:
+            conn.execute(
+                text(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
+            )
+            conn.commit()
+        database.engine.dispose()
+        try:
+            yield
+        finally:
+            with database.engine.connect().execution_options(
+                isolation_level="AUTOCOMMIT"
+            ) as conn:
+                conn.execute(text("SET default_transaction_read_only = off"))
+                conn.execute(
+                    text(f'ALTER DATABASE "{name}" RESET default_transaction_read_only')
+                )
+            database.engine.dispose()
+        return
+
+    def full(*args: Any) -> None:
+        statement = str(args[2])
+        if statement.lstrip().upper().startswith("INSERT"):
+            full_disk = sqlite3.OperationalError("database or disk is full")
+            full_disk.sqlite_errorcode = sqlite3.SQLITE_FULL  # as the driver sets them
+            full_disk.sqlite_errorname = "SQLITE_FULL"
+            raise full_disk
+
+    event.listen(database.engine, "before_cursor_execute", full)
+    try:
+        yield
+    finally:
+        event.remove(database.engine, "before_cursor_execute", full)
+
+
+@pytest.mark.parametrize("who", ["reception", "patient"])
 def test_a_database_that_refuses_writes_does_not_change_the_refusal(
     site_database: tuple[Database, Site],
     client: TestClient,
     caplog: pytest.LogCaptureFixture,
+    who: str,
 ) -> None:
     database, site = site_database
-    patient = site.ids["patient_id"]
-    expected = client.get(
-        f"/api/v1/patients/{patient}/screenings", headers=site.auth(Role.reception)
-    )
-    name = make_url(database.url).database
-    with database.engine.connect() as conn:
-        conn.execute(
-            text(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
+    if who == "reception":
+        url, status = f"/api/v1/patients/{site.ids['patient_id']}/screenings", 403
+    else:
+        url, status = (
+            f"/api/v1/appointments/{others_appointment_id(database, site)[0]}",
+            404,
         )
-        conn.commit()
-    database.engine.dispose()
-    try:
+    headers = site.auth(Role(who))
+    expected = client.get(url, headers=headers)
+    assert expected.status_code == status
+    with refusing_writes(database):
         with caplog.at_level(logging.WARNING, logger="prolo.services.audit"):
-            refused = client.get(
-                f"/api/v1/patients/{patient}/screenings",
+            refused = client.get(url, headers=headers)
+        # the database does refuse writes: registering a patient is a 503
+        assert (
+            client.post(
+                "/api/v1/patients",
+                json={"given_name": "A", "family_name": "B", "sex": "female"},
                 headers=site.auth(Role.reception),
-            )
-    finally:
-        with database.engine.connect().execution_options(
-            isolation_level="AUTOCOMMIT"
-        ) as conn:
-            conn.execute(text("SET default_transaction_read_only = off"))
-            conn.execute(
-                text(f'ALTER DATABASE "{name}" RESET default_transaction_read_only')
-            )
-    assert refused.status_code == 403
+            ).status_code
+            == 503
+        )
+    assert refused.status_code == status
     assert refused.content == expected.content
-    warnings = [r.getMessage() for r in caplog.records]
-    assert any("could not record a refused access" in m for m in warnings), warnings
+    warnings = [
+        r.getMessage() for r in caplog.records if r.name == "prolo.services.audit"
+    ]
+    assert len(warnings) == 1, warnings
+    assert "could not record a refused access" in warnings[0]
+    assert site.ids["patient_id"] not in warnings[0]
     assert len(denied_events(client, site)) == 1  # the first refusal only
 
 

@@ -143,22 +143,39 @@ DatabaseSlotDep = Annotated[None, Depends(database_slot)]
 
 def get_uow(request: Request, _slot: DatabaseSlotDep) -> Iterator[UnitOfWork]:
     """The request's unit of work, committed when the route returns. A refusal by the services
-    (`authorize`) rolls it back and is then recorded in the audit log on its own, in the same
-    database slot."""
+    (`authorize`) rolls it back; once it is closed, every refusal of the request (the one that
+    ended it, or those a page caught and answered itself: `note_refusal`) is recorded in the
+    audit log in a transaction of its own, in the same database slot."""
     database = get_database(request)
     try:
         with database.unit_of_work() as uow:
             yield uow
             commit(uow)
     except ServiceError as exc:
-        audit.record_refusal(database, exc, route=route_template(request))
+        note_refusal(request, exc)
         raise
+    finally:
+        route = route_template(request)
+        for error in _take_refusals(request):
+            audit.record_refusal(database, error, route=route)
 
 
-def record_refusal(request: Request, error: ServiceError) -> None:
-    """Record `error`'s refusal (if it is one) as `get_uow` does, for a route that answers a
-    refusal itself (a page that shows why it was refused). Call it after rolling back."""
-    audit.record_refusal(get_database(request), error, route=route_template(request))
+def note_refusal(request: Request, error: BaseException) -> None:
+    """Remember `error` if it is a refusal by `authorize`, for `get_uow` to record when the
+    request's unit of work is closed. For a route that catches a refusal and answers it itself
+    (a page that shows why it was refused); an error that is no refusal is ignored."""
+    if not isinstance(error, ServiceError) or error.refusal is None:
+        return
+    noted: list[ServiceError] = getattr(request.state, "refusals", None) or []
+    if all(e is not error for e in noted):
+        noted.append(error)
+    request.state.refusals = noted
+
+
+def _take_refusals(request: Request) -> list[ServiceError]:
+    noted: list[ServiceError] = getattr(request.state, "refusals", None) or []
+    request.state.refusals = []
+    return noted
 
 
 def route_template(request: Request) -> str | None:

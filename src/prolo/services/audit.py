@@ -50,9 +50,14 @@ def list_events(
 def record_refusal(
     database: Database, error: ServiceError, *, route: str | None = None
 ) -> None:
-    """Append an `access.denied` event for `error`'s refusal, in a transaction of its own (the
-    refused request's own transaction has been rolled back). Does nothing for an error that is
-    not a refusal. `route` is the route's path template (no ids, no query).
+    """Append an `access.denied` event for `error`'s refusal, in a transaction of its own. Call
+    it once the request's own unit of work is closed (a refusal that ended the request rolled it
+    back). Does nothing for an error that is not a refusal. `route` is the route's path template
+    (no ids, no query).
+
+    A patient asking about a patient id that does not exist is refused like one asking about
+    another patient (so ids reveal nothing), but reached no one's data: that is an ordinary
+    not-found and leaves no event.
 
     A database that cannot take the event (unreachable, full, read-only) is logged and the
     refusal stands as it is: recording it must never change the answer to the refused request.
@@ -62,6 +67,12 @@ def record_refusal(
         return
     try:
         with database.unit_of_work() as uow:
+            if (
+                refusal.reason == "other-patient"
+                and refusal.patient_id is not None
+                and not uow.patients.exists(refusal.patient_id)
+            ):
+                return
             uow.audit.add(_refusal_event(uow, refusal, error.status, route))
             uow.commit()
     except Exception as exc:  # any failure: the refusal is answered all the same

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from prolo.domain.clock import require_aware
 from prolo.domain.course import Problem, check_dates, plan_windows
 from prolo.services import clinic as clinic_service
-from prolo.services.context import Actor, audit, authorize
+from prolo.services.context import Actor, audit, authorize, refused, require_own
 from prolo.services.courses import active, local_date, require_course
 from prolo.services.errors import (
     ConflictError,
@@ -283,10 +283,14 @@ def book_sessions(
     if not sessions:
         raise InvalidInputError("no sessions to book", field="sessions")
     course = uow.courses.lock(actor.clinic_id, course_id)
-    if course is None or (
-        actor.role is Role.patient and course.patient_id != actor.patient_id
-    ):
+    if course is None:
         raise NotFoundError(f"no course {course_id}")
+    require_own(
+        actor,
+        Permission.booking_write,
+        course.patient_id,
+        not_found=f"no course {course_id}",
+    )
     authorize(actor, Permission.booking_write, patient_id=course.patient_id)
     if course.status in (CourseStatus.completed, CourseStatus.stopped):
         raise ConflictError(f"the course is {course.status.value}", field="course_id")
@@ -346,13 +350,21 @@ def book_sessions(
 
 
 def _appointment(
-    uow: UnitOfWork, actor: Actor, appointment_id: uuid.UUID
+    uow: UnitOfWork,
+    actor: Actor,
+    appointment_id: uuid.UUID,
+    *,
+    permission: Permission,
 ) -> Appointment:
     found = uow.appointments.get(actor.clinic_id, appointment_id)
-    if found is None or (
-        actor.role is Role.patient and found.patient_id != actor.patient_id
-    ):
+    if found is None:
         raise NotFoundError(f"no appointment {appointment_id}")
+    require_own(
+        actor,
+        permission,
+        found.patient_id,
+        not_found=f"no appointment {appointment_id}",
+    )
     return found
 
 
@@ -360,7 +372,7 @@ def _appointment(
 def get_appointment(
     uow: UnitOfWork, actor: Actor, *, appointment_id: uuid.UUID
 ) -> Appointment:
-    found = _appointment(uow, actor, appointment_id)
+    found = _appointment(uow, actor, appointment_id, permission=Permission.booking_read)
     authorize(actor, Permission.booking_read, patient_id=found.patient_id)
     audit(
         uow,
@@ -390,8 +402,14 @@ def list_appointments(
 ) -> Page[Appointment]:
     """The calendar. A patient's login sees only their own appointments."""
     if actor.role is Role.patient:
-        if patient_id is not None and patient_id != actor.patient_id:
-            raise NotFoundError(f"no patient {patient_id}")
+        if patient_id is not None:
+            # whether or not that patient exists (the audit log records only those who do)
+            require_own(
+                actor,
+                Permission.booking_read,
+                patient_id,
+                not_found=f"no patient {patient_id}",
+            )
         patient_id = actor.patient_id
     authorize(actor, Permission.booking_read, patient_id=patient_id)
     page = uow.appointments.page(
@@ -424,7 +442,9 @@ def _set_status(
     reason: str | None = None,
     action: str,
 ) -> Appointment:
-    found = _appointment(uow, actor, appointment_id)
+    found = _appointment(
+        uow, actor, appointment_id, permission=Permission.booking_write
+    )
     authorize(actor, Permission.booking_write, patient_id=found.patient_id)
     if found.status not in set(allowed_from):
         raise ConflictError(
@@ -522,7 +542,9 @@ def move(
     override_reason: str | None = None,
 ) -> Appointment:
     """Move a booked session to another time or resources (same session number)."""
-    found = _appointment(uow, actor, appointment_id)
+    found = _appointment(
+        uow, actor, appointment_id, permission=Permission.booking_write
+    )
     authorize(actor, Permission.booking_write, patient_id=found.patient_id)
     if found.status is not AppointmentStatus.booked:
         raise ConflictError(
@@ -606,7 +628,9 @@ def calendar(
     require_aware(starts_before, "starts_before")
     authorize(actor, Permission.booking_read)
     if actor.role is Role.patient:
-        raise NotFoundError("no calendar")
+        raise refused(
+            NotFoundError("no calendar"), actor, Permission.booking_read, reason="role"
+        )
     if starts_before - starts_from > timedelta(days=42):
         raise InvalidInputError("show at most six weeks at once", field="starts_before")
     found: list[Appointment] = []
@@ -675,7 +699,7 @@ def check_plan(
 ) -> PlanCheck:
     """Check sessions as `book_sessions` would, without booking anything, and report every
     problem instead of stopping at the first."""
-    course = require_course(uow, actor, course_id)
+    course = require_course(uow, actor, course_id, permission=Permission.booking_write)
     authorize(actor, Permission.booking_write, patient_id=course.patient_id)
     if not sessions:
         raise InvalidInputError("no sessions to check", field="sessions")
@@ -983,7 +1007,7 @@ def propose_course(
     """A first-fit proposal for every unbooked session of a course, as a receptionist books by
     hand: each session at the earliest free slot of its window (the windows narrow as sessions
     are placed; the course's preferred clinician first). Nothing is booked."""
-    course = require_course(uow, actor, course_id)
+    course = require_course(uow, actor, course_id, permission=Permission.booking_write)
     authorize(actor, Permission.booking_write, patient_id=course.patient_id)
     res = load_resources(uow, actor.clinic_id)
     rules = clinic_service.course_rules(uow, actor.clinic_id)

@@ -43,7 +43,7 @@ from prolo.domain.catalog import load_catalog
 from prolo.domain.screening import Intake, Reason, ScreeningRules, Severity, screen
 from prolo.services import clinic as clinic_service
 from prolo.services import questionnaires
-from prolo.services.context import Actor, audit, authorize
+from prolo.services.context import Actor, audit, authorize, require_own
 from prolo.services.courses import clinic_zone, local_date
 from prolo.services.errors import (
     InvalidInputError,
@@ -352,13 +352,21 @@ def _standing_flags(uow: UnitOfWork, appointment: Appointment) -> tuple[RedFlag,
 
 
 def _require_staff_appointment(
-    uow: UnitOfWork, actor: Actor, appointment_id: uuid.UUID
+    uow: UnitOfWork,
+    actor: Actor,
+    appointment_id: uuid.UUID,
+    *,
+    permission: Permission,
 ) -> Appointment:
     found = uow.appointments.get(actor.clinic_id, appointment_id)
-    if found is None or (
-        actor.role is Role.patient and found.patient_id != actor.patient_id
-    ):
+    if found is None:
         raise NotFoundError(f"no appointment {appointment_id}")
+    require_own(
+        actor,
+        permission,
+        found.patient_id,
+        not_found=f"no appointment {appointment_id}",
+    )
     return found
 
 
@@ -370,7 +378,9 @@ def issue_link(
     uow: UnitOfWork, actor: Actor, *, appointment_id: uuid.UUID, secret: str
 ) -> str:
     """The check-in token of an appointment, for reception to send (or a patient's own)."""
-    appointment = _require_staff_appointment(uow, actor, appointment_id)
+    appointment = _require_staff_appointment(
+        uow, actor, appointment_id, permission=Permission.booking_read
+    )
     authorize(actor, Permission.booking_read, patient_id=appointment.patient_id)
     audit(
         uow,
@@ -472,7 +482,9 @@ def proof_for_actor(
     are. Other patients' appointments are NotFoundError."""
     if actor.role is not Role.patient:
         raise NotFoundError(f"no appointment {appointment_id}")
-    appointment = _require_staff_appointment(uow, actor, appointment_id)
+    appointment = _require_staff_appointment(
+        uow, actor, appointment_id, permission=Permission.booking_read
+    )
     authorize(actor, Permission.booking_read, patient_id=appointment.patient_id)
     token = link_token(secret, appointment.clinic_id, appointment.id)
     _appointment_of_token(uow, token, secret)  # still open?
@@ -685,7 +697,9 @@ def red_flags(
 ) -> tuple[RedFlag, ...]:
     """The red flags raised at the appointment's check-in and not yet cleared by a clinician
     (clinical reasons: clinicians and nurses)."""
-    appointment = _require_staff_appointment(uow, actor, appointment_id)
+    appointment = _require_staff_appointment(
+        uow, actor, appointment_id, permission=Permission.session_read
+    )
     authorize(actor, Permission.session_read, patient_id=appointment.patient_id)
     flags = _standing_flags(uow, appointment)
     audit(
@@ -702,7 +716,9 @@ def red_flags(
 @use_case
 def has_red_flags(uow: UnitOfWork, actor: Actor, appointment_id: uuid.UUID) -> bool:
     """Whether a red flag stops the appointment's session (no reasons: for the day's board)."""
-    appointment = _require_staff_appointment(uow, actor, appointment_id)
+    appointment = _require_staff_appointment(
+        uow, actor, appointment_id, permission=Permission.booking_read
+    )
     authorize(actor, Permission.booking_read, patient_id=appointment.patient_id)
     return bool(_standing_flags(uow, appointment))
 
@@ -726,7 +742,9 @@ def clear_red_flags(
     uow: UnitOfWork, actor: Actor, *, appointment_id: uuid.UUID, reason: str
 ) -> None:
     """A clinician clears the standing red flags with a written reason (audited)."""
-    appointment = _require_staff_appointment(uow, actor, appointment_id)
+    appointment = _require_staff_appointment(
+        uow, actor, appointment_id, permission=Permission.screening_sign_off
+    )
     authorize(actor, Permission.screening_sign_off, patient_id=appointment.patient_id)
     text = reason.strip()
     if not text:

@@ -21,7 +21,15 @@ from prolo.services.permissions import Permission, allows
 from prolo.store.records import NewAuditEvent, Role
 from prolo.store.unit_of_work import UnitOfWork
 
-__all__ = ["Actor", "Permission", "Role", "audit", "authorize"]
+__all__ = [
+    "Actor",
+    "Permission",
+    "Role",
+    "audit",
+    "authorize",
+    "refused",
+    "require_own",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,10 +94,36 @@ def authorize(
         )
 
 
+def require_own(
+    actor: Actor, permission: Permission, patient_id: uuid.UUID, *, not_found: str
+) -> None:
+    """For a record that exists and belongs to `patient_id`: a patient's login asking for
+    someone else's gets `NotFoundError(not_found)`, the very answer a record that does not exist
+    gets (call it after the lookup, with the same message), so ids reveal nothing. Unlike that
+    one, it carries a `Refusal` (other-patient) and is audited."""
+    if actor.role is Role.patient and patient_id != actor.patient_id:
+        raise _refused(
+            NotFoundError(not_found), actor, permission, patient_id, "other-patient"
+        )
+
+
+def refused(
+    error: ServiceError,
+    actor: Actor,
+    permission: Permission | str,
+    *,
+    patient_id: uuid.UUID | None = None,
+    reason: RefusalReason,
+) -> ServiceError:
+    """`error` with a `Refusal` attached, for a check `authorize` cannot express (the FHIR
+    export's roles); `permission` names what was refused."""
+    return _refused(error, actor, permission, patient_id, reason)
+
+
 def _refused(
     error: ServiceError,
     actor: Actor,
-    permission: Permission,
+    permission: Permission | str,
     patient_id: uuid.UUID | None,
     reason: RefusalReason,
 ) -> ServiceError:
@@ -99,7 +133,7 @@ def _refused(
         role=actor.role.value,
         client_address=actor.client_address,
         via=actor.via,
-        permission=permission.value,
+        permission=str(permission),
         patient_id=patient_id,
         reason=reason,
     )

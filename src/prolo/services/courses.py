@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from prolo.domain.catalog import load_catalog
 from prolo.domain.course import SessionWindow, plan_windows
 from prolo.services import clinic as clinic_service
-from prolo.services.context import Actor, audit, authorize
+from prolo.services.context import Actor, audit, authorize, require_own
 from prolo.services.errors import (
     ConflictError,
     InvalidInputError,
@@ -59,12 +59,17 @@ def active(appointments: list[Appointment]) -> list[Appointment]:
     return [a for a in appointments if a.status in ACTIVE_APPOINTMENT_STATUSES]
 
 
-def require_course(uow: UnitOfWork, actor: Actor, course_id: uuid.UUID) -> Course:
+def require_course(
+    uow: UnitOfWork, actor: Actor, course_id: uuid.UUID, *, permission: Permission
+) -> Course:
+    """The course of the actor's clinic, or NotFoundError (also for another patient's course,
+    asked for by a patient's login: that one is audited as a refusal of `permission`)."""
     course = uow.courses.get(actor.clinic_id, course_id)
-    if course is None or (
-        actor.role is Role.patient and course.patient_id != actor.patient_id
-    ):
+    if course is None:
         raise NotFoundError(f"no course {course_id}")
+    require_own(
+        actor, permission, course.patient_id, not_found=f"no course {course_id}"
+    )
     return course
 
 
@@ -179,7 +184,7 @@ def create_course(
 
 @use_case
 def get_course(uow: UnitOfWork, actor: Actor, *, course_id: uuid.UUID) -> CourseDetail:
-    course = require_course(uow, actor, course_id)
+    course = require_course(uow, actor, course_id, permission=Permission.course_read)
     authorize(actor, Permission.course_read, patient_id=course.patient_id)
     appointments = uow.appointments.for_course(course.id)
     audit(
@@ -209,7 +214,7 @@ def plan(
     uow: UnitOfWork, actor: Actor, *, course_id: uuid.UUID, start_date: date | None
 ) -> list[SessionWindow]:
     """The windows if the course started on `start_date` (or on its booked first session)."""
-    course = require_course(uow, actor, course_id)
+    course = require_course(uow, actor, course_id, permission=Permission.course_read)
     authorize(actor, Permission.course_read, patient_id=course.patient_id)
     windows = windows_for(
         uow, course, uow.appointments.for_course(course.id), start_date
@@ -300,7 +305,7 @@ def update_course(
 ) -> Course:
     """Complete or stop a course, change its planned sessions (beyond the rules: a clinician
     with a reason) or its preferred clinician."""
-    course = require_course(uow, actor, course_id)
+    course = require_course(uow, actor, course_id, permission=Permission.course_write)
     authorize(actor, Permission.course_write, patient_id=course.patient_id)
     changes: dict[str, object] = {}
     if status is not None and status is not course.status:

@@ -64,7 +64,7 @@ from prolo.interop.records import (
     QuestionnaireResponseRecord,
 )
 from prolo.services import clinic as clinic_service
-from prolo.services.context import Actor, audit
+from prolo.services.context import Actor, audit, refused
 from prolo.services.courses import windows_for
 from prolo.services.errors import ForbiddenError, NotFoundError, use_case
 from prolo.store.records import (
@@ -84,6 +84,8 @@ from prolo.store.records import (
 from prolo.store.unit_of_work import UnitOfWork
 
 EXPORT_ROLES = frozenset({Role.admin, Role.clinician, Role.nurse})
+EXPORT = "fhir.export"
+"""What a refusal by `authorize_export` names in the audit log (it is no `Permission`)."""
 MRN_SYSTEM = codes.ID_PATIENT_MRN
 _LATERALITIES = ("left", "right", "bilateral")
 _SEVERITIES = ("mild", "moderate", "severe")
@@ -100,11 +102,23 @@ def authorize_export(actor: Actor, *, patient_id: uuid.UUID | None = None) -> No
         and patient_id is not None
         and patient_id != actor.patient_id
     ):
-        raise NotFoundError("not found")
+        raise refused(
+            NotFoundError("not found"),
+            actor,
+            EXPORT,
+            patient_id=patient_id,
+            reason="other-patient",
+        )
     if actor.role not in EXPORT_ROLES:
-        raise ForbiddenError(
-            f"the {actor.role.value} role may not read FHIR exports; admin, clinician and nurse"
-            " may (docs/interop.md)"
+        raise refused(
+            ForbiddenError(
+                f"the {actor.role.value} role may not read FHIR exports; admin, clinician"
+                " and nurse may (docs/interop.md)"
+            ),
+            actor,
+            EXPORT,
+            patient_id=patient_id,
+            reason="role",
         )
 
 

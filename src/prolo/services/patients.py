@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from prolo.services.context import Actor, audit, authorize
+from prolo.services.context import Actor, audit, authorize, require_own
 from prolo.services.errors import (
     ConflictError,
     InvalidInputError,
@@ -215,10 +215,14 @@ def find_by_identifier(
 ) -> Patient:
     authorize(actor, Permission.patient_read)
     patient = uow.patients.find_by_identifier(actor.clinic_id, system, value)
-    if patient is None or (
-        actor.role is Role.patient and patient.id != actor.patient_id
-    ):
+    if patient is None:
         raise NotFoundError(f"no patient with identifier {system}|{value}")
+    require_own(
+        actor,
+        Permission.patient_read,
+        patient.id,
+        not_found=f"no patient with identifier {system}|{value}",
+    )
     audit(
         uow,
         actor,

@@ -27,7 +27,7 @@ from prolo.domain.outcomes import (
     course_advice,
 )
 from prolo.services import clinic as clinic_service
-from prolo.services.context import Actor, audit, authorize
+from prolo.services.context import Actor, audit, authorize, require_own
 from prolo.services.courses import active, clinic_zone, local_date, require_course
 from prolo.services.errors import InvalidInputError, NotFoundError, use_case
 from prolo.services.patients import require_patient
@@ -38,7 +38,6 @@ from prolo.store.records import (
     CourseStatus,
     Page,
     QuestionnaireResponse,
-    Role,
 )
 from prolo.store.unit_of_work import UnitOfWork
 
@@ -73,7 +72,9 @@ def submit(
     session_number = parse_timepoint(timepoint)
     appointment_id = None
     if course_id is not None:
-        course = require_course(uow, actor, course_id)
+        course = require_course(
+            uow, actor, course_id, permission=Permission.questionnaire_answer
+        )
         if course.patient_id != patient_id:
             raise NotFoundError(
                 f"no course {course_id} for this patient", field="course_id"
@@ -147,12 +148,14 @@ def get_response(
     uow: UnitOfWork, actor: Actor, *, response_id: uuid.UUID
 ) -> QuestionnaireResponse:
     found = uow.answers.get(response_id)
-    if (
-        found is None
-        or uow.patients.get(actor.clinic_id, found.patient_id) is None
-        or (actor.role is Role.patient and found.patient_id != actor.patient_id)
-    ):
+    if found is None or uow.patients.get(actor.clinic_id, found.patient_id) is None:
         raise NotFoundError(f"no questionnaire response {response_id}")
+    require_own(
+        actor,
+        Permission.questionnaire_read,
+        found.patient_id,
+        not_found=f"no questionnaire response {response_id}",
+    )
     authorize(actor, Permission.questionnaire_read, patient_id=found.patient_id)
     audit(
         uow,
@@ -169,7 +172,9 @@ def _plan(
     uow: UnitOfWork, actor: Actor, course_id: uuid.UUID
 ) -> tuple[Course, list[DueQuestionnaire], set[tuple[str, str]], date]:
     """A course's questionnaire plan, what is done already, and today in the clinic's zone."""
-    course = require_course(uow, actor, course_id)
+    course = require_course(
+        uow, actor, course_id, permission=Permission.questionnaire_read
+    )
     authorize(actor, Permission.questionnaire_read, patient_id=course.patient_id)
     zone = clinic_zone(uow, actor.clinic_id)
     appointments = sorted(
@@ -289,7 +294,9 @@ def course_outcomes(
 ) -> CourseOutcomes:
     """Change from baseline, responders by the instruments' MCIDs, and continue/review/complete
     advice (`prolo.domain.outcomes`), from the course's stored answers rescored exactly."""
-    course = require_course(uow, actor, course_id)
+    course = require_course(
+        uow, actor, course_id, permission=Permission.questionnaire_read
+    )
     authorize(actor, Permission.questionnaire_read, patient_id=course.patient_id)
     outcomes = outcomes_of(uow, course)
     audit(

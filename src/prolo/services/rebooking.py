@@ -501,7 +501,7 @@ def nearest_dates(
 ) -> tuple[tuple[FreeSlot, ...], bool]:
     """The nearest free slots for a session of a course (inside its window after the session
     before; else the first after it, which needs a clinician's override: the flag)."""
-    course = require_course(uow, actor, course_id)
+    course = require_course(uow, actor, course_id, permission=Permission.booking_write)
     authorize(actor, Permission.booking_write, patient_id=course.patient_id)
     st = _state(uow, actor, course_id)
     current = st.chain.get(session_number)
@@ -540,7 +540,7 @@ def rebook_session(
     if not) and repair the later sessions. Refused, with nothing changed, when the slot is not
     free, breaks the chain with the session before (a clinician may override with a reason), or
     leaves a later session no date without moving another patient."""
-    course = require_course(uow, actor, course_id)
+    course = require_course(uow, actor, course_id, permission=Permission.booking_write)
     authorize(actor, Permission.booking_write, patient_id=course.patient_id)
     st = _state(uow, actor, course_id)
     if st.course.status in (CourseStatus.completed, CourseStatus.stopped):

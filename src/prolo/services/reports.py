@@ -46,7 +46,7 @@ from prolo.reports.pdf import (
 )
 from prolo.services import clinic as clinic_service
 from prolo.services.booking import WEEKDAY_KEYS
-from prolo.services.context import Actor, audit, authorize
+from prolo.services.context import Actor, audit, authorize, require_own
 from prolo.services.courses import clinic_zone, local_date
 from prolo.services.errors import InvalidInputError, NotFoundError, use_case
 from prolo.services.permissions import Permission
@@ -256,10 +256,14 @@ def course_summary(
 ) -> CourseSummaryDoc:
     """One patient's course for the referring doctor (audited as a read of the patient's data)."""
     course = uow.courses.get(actor.clinic_id, course_id)
-    if course is None or (
-        actor.role is Role.patient and course.patient_id != actor.patient_id
-    ):
+    if course is None:
         raise NotFoundError(f"no course {course_id}")
+    require_own(
+        actor,
+        Permission.report_read,
+        course.patient_id,
+        not_found=f"no course {course_id}",
+    )
     authorize(actor, Permission.report_read, patient_id=course.patient_id)
     patient = uow.patients.get(actor.clinic_id, course.patient_id)
     clinic = uow.clinics.get(actor.clinic_id)

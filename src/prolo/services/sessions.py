@@ -18,7 +18,7 @@ from prolo.domain import protocol
 from prolo.domain.catalog import InjectionSite, load_catalog
 from prolo.services import checkin
 from prolo.services import clinic as clinic_service
-from prolo.services.context import Actor, audit, authorize
+from prolo.services.context import Actor, audit, authorize, require_own
 from prolo.services.courses import clinic_zone, local_date
 from prolo.services.errors import (
     ConflictError,
@@ -32,7 +32,6 @@ from prolo.store.records import (
     AppointmentStatus,
     Course,
     Patient,
-    Role,
     SessionRecord,
 )
 from prolo.store.unit_of_work import UnitOfWork
@@ -72,15 +71,18 @@ def _detail(uow: UnitOfWork, actor: Actor, record: SessionRecord) -> SessionDeta
     )
 
 
-def _record(uow: UnitOfWork, actor: Actor, session_id: uuid.UUID) -> SessionRecord:
+def _record(
+    uow: UnitOfWork, actor: Actor, session_id: uuid.UUID, *, permission: Permission
+) -> SessionRecord:
     record = uow.sessions.get(session_id)
     if record is None:
         raise NotFoundError(f"no session {session_id}")
     appointment = uow.appointments.get(actor.clinic_id, record.appointment_id)
-    if appointment is None or (
-        actor.role is Role.patient and record.patient_id != actor.patient_id
-    ):
+    if appointment is None:
         raise NotFoundError(f"no session {session_id}")
+    require_own(
+        actor, permission, record.patient_id, not_found=f"no session {session_id}"
+    )
     return record
 
 
@@ -90,10 +92,14 @@ def start_session(
 ) -> SessionDetail:
     """Open the session record at check-in (checks the appointment in if it was only booked)."""
     appointment = uow.appointments.get(actor.clinic_id, appointment_id)
-    if appointment is None or (
-        actor.role is Role.patient and appointment.patient_id != actor.patient_id
-    ):
+    if appointment is None:
         raise NotFoundError(f"no appointment {appointment_id}")
+    require_own(
+        actor,
+        Permission.session_run,
+        appointment.patient_id,
+        not_found=f"no appointment {appointment_id}",
+    )
     authorize(actor, Permission.session_run, patient_id=appointment.patient_id)
     if appointment.status not in (
         AppointmentStatus.booked,
@@ -178,7 +184,7 @@ def record_event(
     """Apply one protocol event now (consent, preparation, local anaesthesia, injection, rest,
     discharge, abort, adverse event). The domain refuses steps out of order and a discharge
     before the minimum rest; only a clinician may override that with a reason."""
-    record = _record(uow, actor, session_id)
+    record = _record(uow, actor, session_id, permission=Permission.session_run)
     authorize(actor, Permission.session_run, patient_id=record.patient_id)
     if isinstance(event, protocol.Discharge) and event.override is not None:
         authorize(
@@ -275,7 +281,7 @@ def record_event(
 def get_session(
     uow: UnitOfWork, actor: Actor, *, session_id: uuid.UUID
 ) -> SessionDetail:
-    record = _record(uow, actor, session_id)
+    record = _record(uow, actor, session_id, permission=Permission.session_read)
     authorize(actor, Permission.session_read, patient_id=record.patient_id)
     audit(
         uow,
@@ -293,10 +299,14 @@ def session_for_appointment(
     uow: UnitOfWork, actor: Actor, *, appointment_id: uuid.UUID
 ) -> SessionDetail:
     appointment = uow.appointments.get(actor.clinic_id, appointment_id)
-    if appointment is None or (
-        actor.role is Role.patient and appointment.patient_id != actor.patient_id
-    ):
+    if appointment is None:
         raise NotFoundError(f"no appointment {appointment_id}")
+    require_own(
+        actor,
+        Permission.session_read,
+        appointment.patient_id,
+        not_found=f"no appointment {appointment_id}",
+    )
     authorize(actor, Permission.session_read, patient_id=appointment.patient_id)
     record = uow.sessions.by_appointment(appointment.id)
     if record is None:
@@ -335,7 +345,7 @@ def set_notes(
     notes: str | None,
 ) -> SessionRecord:
     """The clinician's or nurse's free-text notes (clinical: reception cannot read them)."""
-    record = _record(uow, actor, session_id)
+    record = _record(uow, actor, session_id, permission=Permission.session_run)
     authorize(actor, Permission.session_run, patient_id=record.patient_id)
     text = (notes or "").strip() or None
     if text is not None and len(text) > 10_000:
@@ -500,13 +510,19 @@ def runner_view(
             "give an appointment id or a session id", field="appointment_id"
         )
     if session_id is not None:
-        appointment_id = _record(uow, actor, session_id).appointment_id
+        appointment_id = _record(
+            uow, actor, session_id, permission=Permission.session_read
+        ).appointment_id
     assert appointment_id is not None
     appointment = uow.appointments.get(actor.clinic_id, appointment_id)
-    if appointment is None or (
-        actor.role is Role.patient and appointment.patient_id != actor.patient_id
-    ):
+    if appointment is None:
         raise NotFoundError(f"no appointment {appointment_id}")
+    require_own(
+        actor,
+        Permission.session_read,
+        appointment.patient_id,
+        not_found=f"no appointment {appointment_id}",
+    )
     authorize(actor, Permission.session_read, patient_id=appointment.patient_id)
     patient = uow.patients.get(actor.clinic_id, appointment.patient_id)
     course = uow.courses.get(actor.clinic_id, appointment.course_id)

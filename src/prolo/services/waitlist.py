@@ -75,7 +75,10 @@ def add(
         )
     if (
         course_id is not None
-        and require_course(uow, actor, course_id).patient_id != patient_id
+        and require_course(
+            uow, actor, course_id, permission=Permission.waitlist_write
+        ).patient_id
+        != patient_id
     ):
         raise NotFoundError(
             f"no course {course_id} for this patient", field="course_id"

@@ -90,6 +90,11 @@ class PatientRepository(Repository):
         row = self.session.get(PatientRow, patient_id)
         return _patient(row) if row and row.clinic_id == clinic_id else None
 
+    def exists(self, patient_id: uuid.UUID) -> bool:
+        """Whether a patient with this id exists (in any clinic); reads the id only."""
+        stmt = select(PatientRow.id).where(PatientRow.id == patient_id)
+        return self.session.execute(stmt).first() is not None
+
     def page(
         self,
         clinic_id: uuid.UUID,

@@ -22,7 +22,7 @@ from prolo.domain.course import SessionWindow
 from prolo.domain.errors import DomainError
 from prolo.domain.instruments import get_instrument
 from prolo.domain.outcomes import CourseOutcome
-from prolo.gateway.requests import record_refusal
+from prolo.gateway.requests import note_refusal
 from prolo.services import clinic as clinic_service
 from prolo.services import courses as course_service
 from prolo.services import patients as patient_service
@@ -500,7 +500,7 @@ def sign_off(
         return redirect_after_post(request, f"{chart_href(patient_id)}#screening")
     page.uow.rollback()
     if refused is not None:
-        record_refusal(request, refused)
+        note_refusal(request, refused)
     return chart_page(
         request,
         page,

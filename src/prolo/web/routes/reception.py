@@ -4,7 +4,8 @@ repaired, check-in and the waitlist.
 Every page first asks the services whether the signed-in role may open the desk
 (`booking.require_desk`: reception and admin; a nurse or a patient gets 403); what can be done
 there is then decided by each service call (an admin sees the calendar but cannot book: 403).
-Reads and writes go through prolo.services only, which authorise and audit them.
+Reads and writes go through prolo.services only, which authorise and audit them. A page that
+shows a refusal itself hands it to `note_refusal`, so it is audited like one that ends a request.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from prolo.domain.catalog import load_catalog
+from prolo.gateway.requests import note_refusal
 from prolo.services import booking, rebooking, waitlist
 from prolo.services import clinic as clinic_service
 from prolo.services import courses as course_service
@@ -526,6 +528,7 @@ def start_course(
             preferred_clinician_id=_parse_uuid(preferred_clinician_id),
         )
     except ServiceError as exc:
+        note_refusal(request, exc)
         return _book_page(
             request,
             page,
@@ -622,6 +625,7 @@ def _plan_page(
                 page.uow, page.actor, course_id=course.id, first_day=start
             )
         except ServiceError as exc:
+            note_refusal(request, exc)
             proposal, error = [], exc.detail
         unbooked = [n for n in range(1, course.planned_sessions + 1) if n not in booked]
         drafts = [
@@ -787,6 +791,7 @@ def plan_submit(
             page.uow, page.actor, course_id=course_id, sessions=slots
         )
     except ServiceError as exc:
+        note_refusal(request, exc)
         return _plan_page(
             request,
             page,
@@ -842,6 +847,7 @@ def _attempt(
     try:
         return action()
     except ServiceError as exc:
+        note_refusal(request, exc)
         return _appointment_page(
             request,
             page,
@@ -1124,6 +1130,7 @@ def check_in(
             expected_version=version,
         )
     except ServiceError as exc:
+        note_refusal(request, exc)
         return _check_in_page(
             request, page, desk, error=exc.detail, status_code=exc.status
         )
@@ -1248,6 +1255,7 @@ def waitlist_book(
             entry_version=version,
         )
     except ServiceError as exc:
+        note_refusal(request, exc)
         return _waitlist_page(
             request,
             page,
@@ -1278,6 +1286,7 @@ def waitlist_offer(
             status=WaitlistStatus.offered,
         )
     except ServiceError as exc:
+        note_refusal(request, exc)
         return _waitlist_page(
             request,
             page,

@@ -25,7 +25,7 @@ from starlette.responses import Response
 
 from prolo.domain import errors as domain_errors
 from prolo.domain import protocol
-from prolo.gateway.requests import record_refusal
+from prolo.gateway.requests import note_refusal
 from prolo.services import checkin, sessions
 from prolo.services.errors import (
     ConflictError,
@@ -303,18 +303,21 @@ def runner_page(
     )
 
 
-def _view(page: Page, some_id: uuid.UUID) -> RunnerView:
+def _view(request: Request, page: Page, some_id: uuid.UUID) -> RunnerView:
     """The runner of an appointment, or of the appointment a session id belongs to."""
     try:
         return sessions.runner_view(page.uow, page.actor, appointment_id=some_id)
-    except NotFoundError:
+    except NotFoundError as not_an_appointment:
+        # another patient's appointment is refused with the 404 of an id that is neither
+        # (below); the refusal is recorded all the same
+        note_refusal(request, not_an_appointment)
         return sessions.runner_view(page.uow, page.actor, session_id=some_id)
 
 
 @router.get("/{some_id}", name="runner_session")
 def runner(request: Request, page: PageDep, some_id: uuid.UUID) -> Response:
     """One session in the runner (an appointment id, or a session id)."""
-    return runner_page(request, page, _view(page, some_id))
+    return runner_page(request, page, _view(request, page, some_id))
 
 
 # --- writes --------------------------------------------------------------------------------------
@@ -326,8 +329,7 @@ def _refused(
     """Re-render the runner with why the tap was refused (nothing of it is kept; a refusal by
     role is recorded in the audit log)."""
     page.uow.rollback()
-    if isinstance(exc, ForbiddenError):
-        record_refusal(request, exc)
+    note_refusal(request, exc)
     view = sessions.runner_view(page.uow, page.actor, appointment_id=appointment_id)
     error: RunnerError
     if isinstance(exc, ForbiddenError):
