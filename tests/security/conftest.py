@@ -10,13 +10,11 @@ from fastapi import FastAPI
 
 from api.harness import TestClient
 from factories import MutableClock
-from prolo.gateway.requests import SESSION_COOKIE
 from prolo.main import create_app
-from prolo.services import accounts
 from prolo.settings import Settings
 from prolo.store.records import Role
 from prolo.store.unit_of_work import Database
-from security.harness import PASSWORD, Site, build_site
+from security.harness import Site, build_site, sign_in_form
 
 
 @pytest.fixture
@@ -46,18 +44,10 @@ WebLogin = Callable[[TestClient, Role], str]
 
 
 @pytest.fixture
-def web_login(site: Site, settings: Settings) -> WebLogin:
+def web_login(site: Site) -> WebLogin:
     """Sign `client` in through the form as `role`'s user; returns the session's CSRF token."""
 
     def sign_in(client: TestClient, role: Role) -> str:
-        response = client.post(
-            "/login",
-            data={"email": site.emails[role], "password": PASSWORD},
-            follow_redirects=False,
-        )
-        assert response.status_code == 303, response.text[:300]
-        session = client.cookies.get(SESSION_COOKIE)
-        assert session
-        return accounts.csrf_token(settings.secret_key, session)
+        return sign_in_form(client, site, role)
 
     return sign_in

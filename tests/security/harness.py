@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
 
+from api.harness import TestClient
 from factories import MutableClock, build_clinic, course_for, screened_patient, slot
 from prolo.domain import protocol
+from prolo.gateway.requests import SESSION_COOKIE
 from prolo.services import accounts, booking, questionnaires, sessions, waitlist
 from prolo.store.records import Role, TokenKind
 from prolo.store.unit_of_work import Database
@@ -147,3 +149,17 @@ def build_site(database: Database, clock: MutableClock, timezone: str) -> Site:
         if role is Role.nurse:
             ids["user_id"] = str(user_id)
     return site
+
+
+def sign_in_form(client: TestClient, site: Site, role: Role) -> str:
+    """Sign `client` in through the login form as `role`'s user; returns the session's CSRF
+    token (made with the key of the app `client` drives)."""
+    response = client.post(
+        "/login",
+        data={"email": site.emails[role], "password": PASSWORD},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text[:300]
+    session = client.cookies.get(SESSION_COOKIE)
+    assert session
+    return accounts.csrf_token(client.app.state.api_config.secret_key, session)

@@ -19,9 +19,7 @@ from sqlalchemy.engine import make_url
 
 from api.harness import TestClient
 from factories import MutableClock
-from prolo.gateway.requests import SESSION_COOKIE
 from prolo.main import create_app
-from prolo.services import accounts
 from prolo.services.audit import ACCESS_DENIED, record_refusal
 from prolo.services.bootstrap import Database, open_database
 from prolo.services.context import Actor, authorize
@@ -29,7 +27,7 @@ from prolo.services.errors import NotFoundError, ServiceError
 from prolo.services.permissions import Permission
 from prolo.settings import Settings
 from prolo.store.records import Role
-from security.harness import PASSWORD, Site, build_site
+from security.harness import Site, build_site, sign_in_form
 
 CLIENT_ADDRESS = "192.0.2.61"
 
@@ -280,26 +278,13 @@ def test_a_refusal_on_a_page_is_recorded_too(
     )
 
 
-def sign_in(client: TestClient, site: Site, role: Role) -> str:
-    """Sign `client` in through the form; returns the session's CSRF token."""
-    signed_in = client.post(
-        "/login",
-        data={"email": site.emails[role], "password": PASSWORD},
-        follow_redirects=False,
-    )
-    assert signed_in.status_code == 303, signed_in.text[:300]
-    session = client.cookies.get(SESSION_COOKIE)
-    assert session
-    return accounts.csrf_token(client.app.state.api_config.secret_key, session)
-
-
 def test_a_refusal_a_page_answers_itself_is_recorded_and_keeps_nothing(
     site_database: tuple[Database, Site], client: TestClient
 ) -> None:
     """The reception desk shows an admin why a check-in was refused (403, on the page)."""
     database, site = site_database
     appointment = site.ids["appointment_id"]
-    csrf = sign_in(client, site, Role.admin)
+    csrf = sign_in_form(client, site, Role.admin)
     refused = client.post(
         f"/reception/check-in/{appointment}",
         data={"csrf_token": csrf, "version": "1"},
@@ -329,7 +314,7 @@ def test_another_patients_session_in_the_runner_is_a_404_and_an_event(
 ) -> None:
     database, site = site_database
     appointment, other = others_appointment_id(database, site)
-    sign_in(client, site, Role.patient)
+    sign_in_form(client, site, Role.patient)
     theirs = client.get(f"/runner/{appointment}")
     nobody = client.get(f"/runner/{uuid.uuid4()}")
     assert theirs.status_code == nobody.status_code == 404
