@@ -33,11 +33,13 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.orm import sessionmaker
 
 from factories import MutableClock, actor_for
+from prolo.services.bootstrap import open_database
 from prolo.services.context import Actor
 from prolo.store.engine import make_engine
 from prolo.store.migrations import upgrade
 from prolo.store.records import Clinic, Role
 from prolo.store.unit_of_work import Database, UnitOfWork
+from security.harness import Site, build_site
 
 POSTGRESQL_URL = os.environ.get(
     "PROLO_TEST_POSTGRESQL_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -253,6 +255,19 @@ def scratch_url(template_database: TemplateDatabase, tmp_path: Path) -> Iterator
         yield url
     finally:
         template_database.drop(url)
+
+
+@pytest.fixture
+def site_database(
+    scratch_url: str, clock: MutableClock
+) -> Iterator[tuple[Database, Site]]:
+    """A scratch database (real commits) holding the security harness's clinic: one record of
+    every kind and a login per role (`security.harness.build_site`)."""
+    database = open_database(scratch_url, clock=clock)
+    try:
+        yield database, build_site(database, clock, "Europe/Istanbul")
+    finally:
+        database.dispose()
 
 
 # --------------------------------------------------------------------------- clinic and actors

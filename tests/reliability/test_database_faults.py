@@ -20,17 +20,16 @@ from typing import Any
 import psycopg
 import pytest
 from sqlalchemy import event, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from api.harness import TestClient
-from factories import MutableClock
 from prolo.main import create_app
 from prolo.services.bootstrap import Database, open_database
 from prolo.services.errors import from_database_error
 from prolo.settings import Settings
 from prolo.store.records import Role
-from security.harness import Site, build_site
+from read_only import make_read_only, make_writable
+from security.harness import Site
 
 PROBLEM_JSON = "application/problem+json"
 NEW_PATIENT = {
@@ -98,17 +97,6 @@ def test_an_unreachable_database_is_503_on_the_api_and_the_web(
         database.dispose()
 
 
-@pytest.fixture
-def site_database(
-    scratch_url: str, clock: MutableClock
-) -> Iterator[tuple[Database, Site]]:
-    database = open_database(scratch_url, clock=clock)
-    try:
-        yield database, build_site(database, clock, "Europe/Istanbul")
-    finally:
-        database.dispose()
-
-
 def _count_patients(database: Database) -> int:
     with database.engine.connect() as conn:
         return int(conn.execute(text("SELECT count(*) FROM patients")).scalar_one())
@@ -119,13 +107,8 @@ def test_a_read_only_postgresql_database_refuses_writes_with_503_and_keeps_nothi
     site_database: tuple[Database, Site],
 ) -> None:
     database, site = site_database
-    name = make_url(database.url).database
     before = _count_patients(database)
-    with database.engine.connect() as conn:
-        conn.execute(
-            text(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
-        )
-        conn.commit()
+    make_read_only(database)
     database.engine.dispose()  # the setting applies to new connections
     try:
         for client in _client(database):
@@ -140,13 +123,7 @@ def test_a_read_only_postgresql_database_refuses_writes_with_503_and_keeps_nothi
             )
             assert client.get("/api/v1/health").status_code == 200
     finally:
-        with database.engine.connect().execution_options(
-            isolation_level="AUTOCOMMIT"
-        ) as conn:
-            conn.execute(text("SET default_transaction_read_only = off"))
-            conn.execute(
-                text(f'ALTER DATABASE "{name}" RESET default_transaction_read_only')
-            )
+        make_writable(database)
     # no restart and no dispose(): the connections that were read-only were dropped by the app
     assert _count_patients(database) == before
     for client in _client(database):

@@ -15,10 +15,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, text
-from sqlalchemy.engine import make_url
 
 from api.harness import TestClient
-from factories import MutableClock
 from prolo.main import create_app
 from prolo.services.audit import ACCESS_DENIED, record_refusal
 from prolo.services.bootstrap import Database, open_database
@@ -27,20 +25,10 @@ from prolo.services.errors import NotFoundError, ServiceError
 from prolo.services.permissions import Permission
 from prolo.settings import Settings
 from prolo.store.records import Role
-from security.harness import Site, build_site, sign_in_form
+from read_only import make_read_only, make_writable
+from security.harness import Site, sign_in_form
 
 CLIENT_ADDRESS = "192.0.2.61"
-
-
-@pytest.fixture
-def site_database(
-    scratch_url: str, clock: MutableClock
-) -> Iterator[tuple[Database, Site]]:
-    database = open_database(scratch_url, clock=clock)
-    try:
-        yield database, build_site(database, clock, "Europe/Istanbul")
-    finally:
-        database.dispose()
 
 
 @pytest.fixture
@@ -365,23 +353,12 @@ def refusing_writes(database: Database) -> Iterator[None]:
     read-only (`default_transaction_read_only`, what a hot standby does); SQLite's driver fails
     every INSERT as a full disk does (SQLITE_FULL, "database or disk is full")."""
     if database.engine.dialect.name == "postgresql":
-        name = make_url(database.url).database
-        with database.engine.connect() as conn:
-            conn.execute(
-                text(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
-            )
-            conn.commit()
+        make_read_only(database)
         database.engine.dispose()
         try:
             yield
         finally:
-            with database.engine.connect().execution_options(
-                isolation_level="AUTOCOMMIT"
-            ) as conn:
-                conn.execute(text("SET default_transaction_read_only = off"))
-                conn.execute(
-                    text(f'ALTER DATABASE "{name}" RESET default_transaction_read_only')
-                )
+            make_writable(database)
             database.engine.dispose()
         return
 
